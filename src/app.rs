@@ -1,0 +1,123 @@
+//! The document shell, the routes and the layout every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::auth::Auth;
+use crate::auth::pages::{LoginPage, LogoutButton, SignupPage};
+use crate::dashboard::DashboardPage;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/workout_log.css" />
+        <Title text="Workout log" />
+        <Router>
+            <Layout />
+        </Router>
+    }
+}
+
+/// Pages that depend on who is logged in render only once that is known
+/// (`SsrMode::Async`), so the server can still answer with a redirect.
+#[component]
+fn Layout() -> impl IntoView {
+    Auth::provide();
+    view! {
+        <NavBar />
+        <main>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+    }
+}
+
+#[component]
+fn NavBar() -> impl IntoView {
+    let auth = Auth::expect();
+    view! {
+        <header class="nav">
+            <A href="/" attr:class="brand">"Workout log"</A>
+            <nav>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) => view! {
+                                <span class="nav-email" data-testid="nav-email">{user.email}</span>
+                                <LogoutButton />
+                            }.into_any(),
+                            _ => view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/signup">"Sign up"</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let auth = Auth::expect();
+    view! {
+        <section class="hero">
+            <h1>"Your training, logged."</h1>
+            <p>"Record runs, lifts and everything in between. Your log is private to your account."</p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(_)) => view! { <A href="/dashboard" attr:class="button">"Go to dashboard"</A> }.into_any(),
+                        _ => view! {
+                            <div class="actions">
+                                <A href="/signup" attr:class="button">"Sign up"</A>
+                                <A href="/login" attr:class="button secondary">"Log in"</A>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p><A href="/">"Back to the start"</A></p>
+        </section>
+    }
+}

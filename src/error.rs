@@ -1,0 +1,110 @@
+//! The one error type that crosses the server-function boundary.
+//!
+//! Every variant knows its HTTP status and the message a user can act on. Causes
+//! (database errors, Redis errors) are logged on the server where they happen and
+//! never serialised to the client.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A field of a form, named so that an error can point at it.
+pub type FieldName = String;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// A form field failed validation; nothing was stored.
+    #[error("{message}")]
+    InvalidField { field: FieldName, message: String },
+    /// The request itself was malformed (missing fields, wrong encoding, ...).
+    #[error("Bad request: {0}")]
+    BadRequest(String),
+    /// Deliberately the same for an unknown email and a wrong password.
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    #[error("An account with this email already exists")]
+    EmailTaken,
+    #[error("You need to log in to do that")]
+    Unauthorized,
+    #[error("Not found")]
+    NotFound,
+    /// A backing service (Redis, the database) is down or timed out.
+    #[error("The service is temporarily unavailable, please try again in a moment")]
+    Unavailable,
+    /// The browser could not reach the server at all.
+    #[error("Could not reach the server, check your connection and try again")]
+    Network,
+    #[error("Something went wrong on our side, please try again")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::InvalidField {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidField { .. } => 422,
+            Self::BadRequest(_) => 400,
+            Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::NotFound => 404,
+            Self::EmailTaken => 409,
+            Self::Unavailable | Self::Network => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// The field this error is about, if it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg)
+            | ServerFnErrorErr::MissingArg(msg)
+            | ServerFnErrorErr::Deserialization(msg) => Self::BadRequest(msg),
+            ServerFnErrorErr::Request(_) => Self::Network,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_errors_do_not_reveal_which_part_was_wrong() {
+        assert_eq!(
+            AppError::InvalidCredentials.to_string(),
+            "Invalid email or password"
+        );
+        assert_eq!(AppError::InvalidCredentials.status(), 401);
+    }
+
+    #[test]
+    fn framework_argument_errors_are_client_errors() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("email".into()));
+        assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn errors_round_trip_through_json() {
+        let err = AppError::invalid("email", "Enter a valid email address");
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+}

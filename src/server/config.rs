@@ -1,0 +1,291 @@
+//! The one place configuration is read. Every setting comes from an environment
+//! variable (or `.env`); secrets never come from source.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use leptos::config::{Env, LeptosOptions};
+use tower_sessions::cookie::Key;
+
+/// Everything the server needs to start.
+#[derive(Clone)]
+pub struct Config {
+    /// Leptos's own settings (site address, output name, site root, DEV/PROD).
+    pub leptos: LeptosOptions,
+    pub database_url: String,
+    pub redis_url: String,
+    pub session: SessionConfig,
+    pub log_filter: String,
+}
+
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// Signs the session cookie so that a forged or altered id is ignored.
+    pub key: Key,
+    /// Whether the key came from configuration; an ephemeral key means sessions
+    /// do not survive a restart.
+    pub key_is_ephemeral: bool,
+    /// Adds `Secure` to the cookie (and the `__Host-` name prefix).
+    pub cookie_secure: bool,
+    /// A session nobody has used for this long expires, in Redis too.
+    pub inactivity_timeout: Duration,
+    /// Per-command timeout, so a Redis outage answers 503 quickly instead of hanging.
+    pub redis_command_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "SESSION_SECRET is required when LEPTOS_ENV=PROD. Generate one with \
+         `openssl rand -base64 64` (or `head -c 64 /dev/urandom | base64 -w0`) \
+         and set it in the environment or in .env"
+    )]
+    MissingSessionSecret,
+    #[error(
+        "SESSION_SECRET must be base64 for at least 64 random bytes. Generate one with \
+         `openssl rand -base64 64` (or `head -c 64 /dev/urandom | base64 -w0`)"
+    )]
+    WeakSessionSecret,
+    #[error("{name} has an invalid value {value:?}: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/workout_log.db";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+const DEFAULT_INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
+const DEFAULT_REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(1000);
+
+impl Config {
+    /// Reads the process environment (after loading `.env`, which never
+    /// overrides variables that are already set).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let leptos = leptos_options_from_env()?;
+        Self::parse(leptos, |name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable lookup; tests pass a map.
+    pub fn parse(
+        leptos: LeptosOptions,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let production = leptos.env == Env::PROD;
+
+        let (key, key_is_ephemeral) = match var("SESSION_SECRET") {
+            Some(secret) => (parse_session_key(&secret)?, false),
+            None if production => return Err(ConfigError::MissingSessionSecret),
+            None => (Key::generate(), true),
+        };
+        let cookie_secure = match var("COOKIE_SECURE") {
+            Some(value) => parse_bool("COOKIE_SECURE", &value)?,
+            // Production is served over HTTPS; plain-HTTP localhost development is not.
+            None => production,
+        };
+        let inactivity_timeout = match var("SESSION_INACTIVITY_TIMEOUT") {
+            Some(value) => parse_duration("SESSION_INACTIVITY_TIMEOUT", &value)?,
+            None => DEFAULT_INACTIVITY,
+        };
+        let redis_command_timeout = match var("REDIS_COMMAND_TIMEOUT") {
+            Some(value) => parse_duration("REDIS_COMMAND_TIMEOUT", &value)?,
+            None => DEFAULT_REDIS_COMMAND_TIMEOUT,
+        };
+
+        Ok(Self {
+            leptos,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
+            session: SessionConfig {
+                key,
+                key_is_ephemeral,
+                cookie_secure,
+                inactivity_timeout,
+                redis_command_timeout,
+            },
+            log_filter: var("RUST_LOG").unwrap_or_else(|| "info,workout_log=info".to_owned()),
+        })
+    }
+}
+
+/// Under `cargo leptos` the `LEPTOS_*` variables are set; under a plain
+/// `cargo run` or in tests, fall back to the defaults in Cargo.toml's metadata.
+fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        return leptos::config::get_configuration(None)
+            .map(|conf| conf.leptos_options)
+            .map_err(|err| ConfigError::Invalid {
+                name: "LEPTOS_*",
+                value: err.to_string(),
+                expected: "valid Leptos settings",
+            });
+    }
+    let site_addr: std::net::SocketAddr = match std::env::var("LEPTOS_SITE_ADDR") {
+        Ok(value) => value.parse().map_err(|_| ConfigError::Invalid {
+            name: "LEPTOS_SITE_ADDR",
+            value,
+            expected: "an address such as 127.0.0.1:3000",
+        })?,
+        Err(_) => std::net::SocketAddr::from(([127, 0, 0, 1], 3000)),
+    };
+    Ok(LeptosOptions::builder()
+        .output_name("workout_log")
+        .site_root("target/site")
+        .site_addr(site_addr)
+        .build())
+}
+
+fn parse_session_key(secret: &str) -> Result<Key, ConfigError> {
+    let secret = secret.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(secret)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(secret))
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(secret))
+        .map_err(|_| ConfigError::WeakSessionSecret)?;
+    Key::try_from(bytes.as_slice()).map_err(|_| ConfigError::WeakSessionSecret)
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            value: value.to_owned(),
+            expected: "true or false",
+        }),
+    }
+}
+
+/// Accepts `90`, `90s`, `30m`, `24h`, `7d` or `250ms`.
+pub fn parse_duration(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        name,
+        value: value.to_owned(),
+        expected: "a positive duration such as 250ms, 90s, 30m, 24h or 7d",
+    };
+    let trimmed = value.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let millis_per_unit: u64 = match unit.trim() {
+        "ms" => 1,
+        "" | "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(invalid()),
+    };
+    let millis = number.checked_mul(millis_per_unit).ok_or_else(invalid)?;
+    if millis == 0 {
+        return Err(invalid());
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn options(env: Env) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("workout_log")
+            .env(env)
+            .build()
+    }
+
+    fn parse(env: Env, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::parse(options(env), |name| vars.get(name).cloned())
+    }
+
+    fn secret() -> String {
+        base64::engine::general_purpose::STANDARD.encode([7u8; 64])
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_session_secret_and_says_how_to_make_one() {
+        let err = parse(Env::PROD, &[]).err().unwrap();
+        assert_eq!(err, ConfigError::MissingSessionSecret);
+        assert!(err.to_string().contains("openssl rand -base64 64"));
+    }
+
+    #[test]
+    fn development_without_a_secret_uses_an_ephemeral_key() {
+        let config = parse(Env::DEV, &[]).unwrap();
+        assert!(config.session.key_is_ephemeral);
+        assert!(!config.session.cookie_secure);
+    }
+
+    #[test]
+    fn production_defaults_to_secure_cookies_and_a_day_of_inactivity() {
+        let config = parse(Env::PROD, &[("SESSION_SECRET", &secret())]).unwrap();
+        assert!(!config.session.key_is_ephemeral);
+        assert!(config.session.cookie_secure);
+        assert_eq!(
+            config.session.inactivity_timeout,
+            Duration::from_secs(86_400)
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(
+            parse(Env::DEV, &[("SESSION_SECRET", &short)]).err(),
+            Some(ConfigError::WeakSessionSecret)
+        );
+        assert_eq!(
+            parse(Env::DEV, &[("SESSION_SECRET", "not base64!")]).err(),
+            Some(ConfigError::WeakSessionSecret)
+        );
+    }
+
+    #[test]
+    fn every_documented_variable_is_read() {
+        let config = parse(
+            Env::DEV,
+            &[
+                ("SESSION_SECRET", &secret()),
+                ("DATABASE_URL", "sqlite://elsewhere.db"),
+                ("REDIS_URL", "redis://127.0.0.1:7000"),
+                ("COOKIE_SECURE", "true"),
+                ("SESSION_INACTIVITY_TIMEOUT", "30m"),
+                ("REDIS_COMMAND_TIMEOUT", "250ms"),
+                ("RUST_LOG", "debug"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.database_url, "sqlite://elsewhere.db");
+        assert_eq!(config.redis_url, "redis://127.0.0.1:7000");
+        assert!(config.session.cookie_secure);
+        assert_eq!(config.session.inactivity_timeout, Duration::from_secs(1800));
+        assert_eq!(
+            config.session.redis_command_timeout,
+            Duration::from_millis(250)
+        );
+        assert_eq!(config.log_filter, "debug");
+    }
+
+    #[test]
+    fn durations_parse_with_units_and_reject_nonsense() {
+        assert_eq!(parse_duration("X", "90").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            parse_duration("X", "7d").unwrap(),
+            Duration::from_secs(7 * 86_400)
+        );
+        for bad in ["", "0", "-5s", "5 weeks", "h", "99999999999999999999d"] {
+            assert!(parse_duration("X", bad).is_err(), "{bad:?}");
+        }
+        assert!(parse(Env::DEV, &[("COOKIE_SECURE", "maybe")]).is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! The server side: configuration, state, storage and the HTTP stack. Compiled
+//! only with the `ssr` feature.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod sessions;
+pub mod state;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::routing::post;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
+
+use crate::app::{App, shell};
+use crate::auth::passwords::PasswordHasher;
+use config::Config;
+use db::Database;
+use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("invalid REDIS_URL: {0}")]
+    Redis(#[from] tower_sessions_redis_store::fred::error::Error),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bound, ready-to-run server. Tests build one on port 0 and read its address.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    db: Database,
+    redis: Pool,
+}
+
+impl Server {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        if config.session.key_is_ephemeral {
+            tracing::warn!(
+                "SESSION_SECRET is not set: using a random key, so sessions end when the app restarts. \
+                 Set SESSION_SECRET (`openssl rand -base64 64`) to keep them."
+            );
+        }
+        let db = Database::connect(&config.database_url).await?;
+        let redis =
+            sessions::connect_redis(&config.redis_url, config.session.redis_command_timeout)
+                .await?;
+        let state = AppState {
+            leptos_options: config.leptos.clone(),
+            db: db.clone(),
+            passwords: PasswordHasher::sized_for_this_machine(),
+        };
+        let router = router(
+            state,
+            sessions::session_layer(redis.clone(), &config.session),
+        );
+        let addr = config.leptos.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            router,
+            db,
+            redis,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, finishing requests in flight, then
+    /// closes the database and Redis connections.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!("listening on http://{}", self.local_addr());
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        let _ = self.redis.quit().await;
+        self.db.close().await;
+        served
+    }
+}
+
+fn router(state: AppState, session_layer: sessions::SessionLayer) -> Router {
+    let routes = generate_route_list(App);
+    let server_fn_state = state.clone();
+    let page_state = state.clone();
+    Router::new()
+        .route(
+            "/api/{*fn_name}",
+            post(move |req| {
+                let state = server_fn_state.clone();
+                leptos_axum::handle_server_fns_with_context(
+                    move || provide_context(state.clone()),
+                    req,
+                )
+            }),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .nest_service("/pkg", http::pkg_service(&state))
+        .fallback(http::public_file_or_not_found)
+        // Inside the session layer, so sessions see the final status.
+        .layer(axum::middleware::from_fn(http::server_fn_error_status))
+        .layer(session_layer)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

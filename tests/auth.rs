@@ -1,0 +1,426 @@
+//! The cookie-and-session flow, end to end over HTTP against the real app with
+//! its own Redis and SQLite.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Deployment, session_cookie, set_cookies, user_count};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+
+    let res = app.signup("  Ann@Example.com ", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(res.headers()).expect("signup sets a cookie");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["email"], "ann@example.com", "email is normalised");
+
+    // The flags a session cookie must carry.
+    assert!(cookie.has("HttpOnly"), "{cookie:?}");
+    assert_eq!(cookie.attribute("SameSite").as_deref(), Some("Lax"));
+    assert_eq!(cookie.attribute("Path").as_deref(), Some("/"));
+    assert!(
+        !cookie.has("Secure"),
+        "COOKIE_SECURE=false for plain-HTTP development"
+    );
+    assert_eq!(
+        cookie.attribute("Max-Age").as_deref(),
+        Some("86400"),
+        "24 h of inactivity by default"
+    );
+
+    // The cookie carries only a signed random id: no user id, no email, no JWT.
+    let keys = deployment.redis.keys();
+    assert_eq!(keys.len(), 1, "one session stored: {keys:?}");
+    let session_id = &keys[0];
+    assert!(
+        cookie.value.ends_with(session_id.as_str()),
+        "cookie holds the session id"
+    );
+    assert_ne!(session_id, &body["id"].to_string());
+    assert!(!cookie.value.contains("ann"));
+    assert_eq!(cookie.value.matches('.').count(), 0, "not a JWT");
+
+    let me = app.me(Some(&cookie.pair())).await;
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["email"], "ann@example.com");
+
+    let logout = app
+        .post_form("/api/logout", &[], Some(&cookie.pair()))
+        .await;
+    assert_eq!(logout.status(), 200);
+    let removal = session_cookie(logout.headers()).expect("logout expires the cookie");
+    assert!(removal.is_removal(), "{removal:?}");
+    assert!(
+        deployment.redis.keys().is_empty(),
+        "logout deletes the session from Redis"
+    );
+
+    // Replaying the old cookie (a copy an attacker kept) gets nothing.
+    let replay = app.me(Some(&cookie.pair())).await;
+    assert_eq!(replay.status(), 401);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_mode_marks_the_cookie_secure_with_a_host_prefix() {
+    let deployment = Deployment::new().with("COOKIE_SECURE", "true");
+    let app = deployment.spawn_app().await;
+    let res = app.signup("sec@example.com", PASSWORD).await;
+    let cookie = session_cookie(res.headers()).unwrap();
+    assert!(cookie.has("Secure"));
+    assert!(cookie.name.starts_with("__Host-"), "{}", cookie.name);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_visits_set_no_cookie_and_store_nothing() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+
+    for path in ["/", "/login", "/signup", "/dashboard", "/no-such-page"] {
+        let res = app.get_page(path, None).await;
+        assert!(
+            set_cookies(res.headers()).is_empty(),
+            "GET {path} set a cookie"
+        );
+    }
+    for path in ["/api/me", "/api/current_user", "/api/logout"] {
+        let res = app.post_form(path, &[], None).await;
+        assert!(
+            set_cookies(res.headers()).is_empty(),
+            "POST {path} set a cookie"
+        );
+    }
+    let failed = app.login("nobody@example.com", PASSWORD).await;
+    assert!(
+        set_cookies(failed.headers()).is_empty(),
+        "a failed login sets no cookie"
+    );
+
+    assert_eq!(
+        deployment.redis.cli(&["DBSIZE"]).unwrap(),
+        "0",
+        "nothing written to Redis"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn me_answers_401_with_a_json_error_for_anonymous_callers() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let res = app.me(None).await;
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("Unauthorized"));
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_unknown_email_get_the_same_answer_in_about_the_same_time() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("known@example.com").await;
+
+    let mut wrong_password = Vec::new();
+    let mut unknown_email = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let a = app.login("known@example.com", "not the password").await;
+        wrong_password.push(started.elapsed());
+        let (status_a, body_a) = (a.status(), a.text().await.unwrap());
+
+        let started = Instant::now();
+        let b = app.login("unknown@example.com", "not the password").await;
+        unknown_email.push(started.elapsed());
+        let (status_b, body_b) = (b.status(), b.text().await.unwrap());
+
+        assert_eq!(status_a, 401);
+        assert_eq!(
+            (status_a, &body_a),
+            (status_b, &body_b),
+            "indistinguishable answers"
+        );
+        assert!(body_a.contains("InvalidCredentials"));
+    }
+    // Both run one full argon2id verification; without the dummy hash an unknown
+    // email would answer in a fraction of the time. Medians, to ignore hiccups.
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (wrong, unknown) = (median(wrong_password), median(unknown_email));
+    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "wrong password {wrong:?} vs unknown email {unknown:?}"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_returns_the_user_and_cycles_the_session_id() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let first = app.signed_up_cookie("cycle@example.com").await;
+    let old_id = deployment.redis.keys().pop().unwrap();
+
+    // Log in again from a browser that already holds a session id (as a planted
+    // id would be): the id must change and the old one must die.
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "CYCLE@example.com"), ("password", PASSWORD)],
+            Some(&first),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let second = session_cookie(res.headers()).expect("login sets a new cookie");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["email"], "cycle@example.com");
+
+    let keys = deployment.redis.keys();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], old_id, "the session id was cycled");
+    assert_eq!(
+        app.me(Some(&first)).await.status(),
+        401,
+        "the pre-login id is worthless"
+    );
+    assert_eq!(app.me(Some(&second.pair())).await.status(), 200);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_email_is_refused_and_changes_nothing() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("dup@example.com").await;
+
+    let res = app.signup("DUP@example.com ", "another password").await;
+    assert_eq!(res.status(), 409);
+    assert!(set_cookies(res.headers()).is_empty());
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("EmailTaken"));
+    assert_eq!(user_count(&deployment.db_path()).await, 1);
+
+    // The original password still works: the second signup changed nothing.
+    assert_eq!(app.login("dup@example.com", PASSWORD).await.status(), 200);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_signups_for_one_email_create_exactly_one_account() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let attempts = (0..6).map(|_| app.signup("race@example.com", PASSWORD));
+    let results = futures::future::join_all(attempts).await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(user_count(&deployment.db_path()).await, 1);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_signups_name_the_field_and_store_nothing() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cases = [
+        ("not-an-email", PASSWORD, "email"),
+        ("", PASSWORD, "email"),
+        ("short@example.com", "1234567", "password"),
+    ];
+    let too_long = "x".repeat(129);
+    for (email, password, field) in
+        cases
+            .into_iter()
+            .chain([("long@example.com", too_long.as_str(), "password")])
+    {
+        let res = app.signup(email, password).await;
+        assert_eq!(res.status(), 422, "{email:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["InvalidField"]["field"], field, "{body}");
+        assert!(body["InvalidField"]["message"].as_str().unwrap().len() > 10);
+    }
+    // A missing field is a malformed request, answered 400, not a 500.
+    let res = app
+        .post_form("/api/signup", &[("email", "x@example.com")], None)
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(user_count(&deployment.db_path()).await, 0);
+    assert_eq!(deployment.redis.cli(&["DBSIZE"]).unwrap(), "0");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_survive_an_app_restart() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("restart@example.com").await;
+    app.shutdown().await;
+
+    let restarted = deployment.spawn_app().await;
+    let res = restarted.me(Some(&cookie)).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "the session lives in Redis, not in the process"
+    );
+    let page = restarted.get_page("/dashboard", Some(&cookie)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("restart@example.com"));
+    restarted.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_forged_and_foreign_cookies_are_anonymous() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("forge@example.com").await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let session_id = deployment.redis.keys().pop().unwrap();
+
+    // A session signed with another deployment's key.
+    let other = Deployment::new();
+    let other_app = other.spawn_app().await;
+    let foreign = other_app.signed_up_cookie("forge@example.com").await;
+    other_app.shutdown().await;
+
+    let mut flipped = value.to_owned();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == 'A' { 'B' } else { 'A' });
+    let forged = [
+        format!("{name}=garbage"),
+        format!("{name}="),
+        format!("{name}={session_id}"), // the bare id, unsigned
+        format!("{name}={}", "A".repeat(300)),
+        format!("{name}={flipped}"), // tampered id, stale signature
+        foreign,
+        format!("{name}=%%%\"\\;;"),
+    ];
+    for cookie in &forged {
+        let res = app.me(Some(cookie)).await;
+        assert_eq!(res.status(), 401, "cookie {cookie:?} was accepted");
+        let page = app.get_page("/dashboard", Some(cookie)).await;
+        assert_eq!(page.status(), 302, "cookie {cookie:?} opened the dashboard");
+    }
+    assert_eq!(
+        deployment.redis.keys(),
+        vec![session_id],
+        "nothing new was stored"
+    );
+    assert_eq!(
+        app.me(Some(&cookie)).await.status(),
+        200,
+        "the real cookie still works"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_expires_sessions_after_the_configured_inactivity() {
+    let deployment = Deployment::new().with("SESSION_INACTIVITY_TIMEOUT", "2s");
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("expiry@example.com").await;
+    let key = deployment.redis.keys().pop().unwrap();
+    let ttl = deployment.redis.ttl(&key);
+    assert!(
+        (1..=2).contains(&ttl),
+        "Redis holds the session with a TTL, got {ttl}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert!(
+        deployment.redis.keys().is_empty(),
+        "Redis removed the session by itself"
+    );
+    assert_eq!(app.me(Some(&cookie)).await.status(), 401);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_user_was_deleted_is_destroyed() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("gone@example.com").await;
+    common::delete_user(&deployment.db_path(), "gone@example.com").await;
+
+    let res = app.me(Some(&cookie)).await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        session_cookie(res.headers()).is_some_and(|c| c.is_removal()),
+        "cookie expired"
+    );
+    assert!(
+        deployment.redis.keys().is_empty(),
+        "session removed from Redis"
+    );
+
+    // A new account never inherits the deleted user's id.
+    let new_cookie = app.signed_up_cookie("new@example.com").await;
+    let me: Value = app.me(Some(&new_cookie)).await.json().await.unwrap();
+    assert_eq!(me["email"], "new@example.com");
+    assert_ne!(me["id"], 1);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself() {
+    let mut deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("outage@example.com").await;
+
+    deployment.redis.stop();
+    let started = Instant::now();
+    let res = app.me(Some(&cookie)).await;
+    assert_eq!(res.status(), 503);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        started.elapsed()
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("Unavailable"));
+    assert_eq!(
+        app.get_page("/", None).await.status(),
+        200,
+        "public pages still render"
+    );
+
+    // Redis comes back (empty: this test server keeps nothing on disk).
+    deployment.redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = app.me(Some(&cookie)).await.status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app did not reconnect to Redis (last status {status})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        app.login("outage@example.com", PASSWORD).await.status(),
+        200
+    );
+    app.shutdown().await;
+}

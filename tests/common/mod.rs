@@ -1,0 +1,372 @@
+//! Test harness: a throwaway Redis server and the real app on free loopback
+//! ports, driven over HTTP. Nothing here touches a Redis or database that is
+//! already running on the machine.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use leptos::config::LeptosOptions;
+use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use workout_log::server::Server;
+use workout_log::server::config::Config;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `redis-server` of our own on a free port, with its data in a temp dir.
+pub struct TestRedis {
+    pub port: u16,
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl TestRedis {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut redis = Self {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        redis.spawn();
+        redis
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (the test command installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.cli(&["PING"]).map(|out| out != "PONG").unwrap_or(true) {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on port {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs a command through `redis-cli`, returning its trimmed output.
+    pub fn cli(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        (out.status.success() && !text.starts_with("Could not connect")).then_some(text)
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        let out = self.cli(&["--scan"]).unwrap_or_default();
+        out.lines()
+            .map(str::to_owned)
+            .filter(|k| !k.is_empty())
+            .collect()
+    }
+
+    pub fn ttl(&self, key: &str) -> i64 {
+        self.cli(&["TTL", key]).unwrap().parse().unwrap()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (its data is gone: no persistence).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Settings that outlive one app process: what a redeploy keeps.
+pub struct Deployment {
+    pub redis: TestRedis,
+    pub data_dir: TempDir,
+    pub vars: HashMap<String, String>,
+}
+
+impl Deployment {
+    pub fn new() -> Self {
+        let redis = TestRedis::start();
+        let data_dir = tempfile::tempdir().unwrap();
+        let secret = base64::engine::general_purpose::STANDARD.encode(rand_bytes());
+        let mut vars = HashMap::new();
+        vars.insert("REDIS_URL".into(), redis.url());
+        vars.insert(
+            "DATABASE_URL".into(),
+            format!("sqlite://{}", data_dir.path().join("test.db").display()),
+        );
+        vars.insert("SESSION_SECRET".into(), secret);
+        vars.insert("COOKIE_SECURE".into(), "false".into());
+        vars.insert("REDIS_COMMAND_TIMEOUT".into(), "500ms".into());
+        Self {
+            redis,
+            data_dir,
+            vars,
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.path().join("test.db")
+    }
+
+    pub async fn spawn_app(&self) -> TestApp {
+        let options = LeptosOptions::builder()
+            .output_name("workout_log")
+            .site_root("target/site")
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+        let config =
+            Config::parse(options, |name| self.vars.get(name).cloned()).expect("valid test config");
+        let server = Server::build(config).await.expect("app starts");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        TestApp {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+            client: client(),
+        }
+    }
+}
+
+fn rand_bytes() -> [u8; 64] {
+    let mut bytes = [0u8; 64];
+    let mut file = std::fs::File::open("/dev/urandom").unwrap();
+    std::io::Read::read_exact(&mut file, &mut bytes).unwrap();
+    bytes
+}
+
+/// A client that follows no redirects and keeps no cookies: tests see exactly
+/// what the server sends.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Calls a server function the way a script would: a form-encoded POST.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A browser navigation: `Accept: text/html`.
+    pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .get(self.url(path))
+            .header("accept", "text/html");
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn signup(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/signup",
+            &[("email", email), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/login",
+            &[("email", email), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    pub async fn me(&self, cookie: Option<&str>) -> reqwest::Response {
+        self.post_form("/api/me", &[], cookie).await
+    }
+
+    /// Signs up and returns the `name=value` session cookie.
+    pub async fn signed_up_cookie(&self, email: &str) -> String {
+        let res = self.signup(email, "correct horse battery").await;
+        assert_eq!(
+            res.status(),
+            200,
+            "signup failed: {}",
+            res.text().await.unwrap()
+        );
+        session_cookie(res.headers())
+            .expect("signup sets a session cookie")
+            .pair()
+    }
+
+    /// Stops the app the way a redeploy does: finish requests, close connections.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// One parsed `Set-Cookie` header.
+#[derive(Debug, Clone)]
+pub struct SetCookie {
+    pub name: String,
+    pub value: String,
+    pub attributes: Vec<String>,
+}
+
+impl SetCookie {
+    pub fn pair(&self) -> String {
+        format!("{}={}", self.name, self.value)
+    }
+
+    pub fn has(&self, attribute: &str) -> bool {
+        self.attributes
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(attribute))
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        self.attributes.iter().find_map(|a| {
+            let (key, value) = a.split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+
+    /// True for the cookie that tells a browser to forget the session.
+    pub fn is_removal(&self) -> bool {
+        self.attribute("Max-Age").as_deref() == Some("0") || self.value.is_empty()
+    }
+}
+
+pub fn set_cookies(headers: &HeaderMap) -> Vec<SetCookie> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| {
+            let text = value.to_str().unwrap();
+            let mut parts = text.split(';').map(str::trim);
+            let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+            SetCookie {
+                name: name.into(),
+                value: value.into(),
+                attributes: parts.map(str::to_owned).collect(),
+            }
+        })
+        .collect()
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<SetCookie> {
+    set_cookies(headers)
+        .into_iter()
+        .find(|c| c.name.ends_with("workout_session"))
+}
+
+/// Direct access to the app's SQLite file, to check what was (not) stored.
+pub async fn user_count(db: &Path) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+pub async fn delete_user(db: &Path, email: &str) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM users WHERE email = ?")
+        .bind(email)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}

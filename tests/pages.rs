@@ -1,0 +1,180 @@
+//! Pages and plain form posts, as a browser without JavaScript meets them.
+
+mod common;
+
+use common::{Deployment, session_cookie, set_cookies};
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_they_were_going() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let res = app.get_page("/dashboard", None).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fdashboard");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logged_in_users_see_their_email_and_skip_the_login_and_signup_pages() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("page@example.com").await;
+
+    let dashboard = app.get_page("/dashboard", Some(&cookie)).await;
+    assert_eq!(dashboard.status(), 200);
+    let html = dashboard.text().await.unwrap();
+    assert!(html.contains("page@example.com"));
+    assert!(html.contains("Log out"));
+
+    for page in ["/login", "/signup"] {
+        let res = app.get_page(page, Some(&cookie)).await;
+        assert_eq!(res.status(), 302, "{page}");
+        assert_eq!(res.headers()["location"], "/dashboard", "{page}");
+    }
+    let home = app.get_page("/", Some(&cookie)).await.text().await.unwrap();
+    assert!(home.contains("Go to dashboard"));
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_offers_login_and_signup_to_visitors() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let res = app.get_page("/", None).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Log in") && html.contains("Sign up"));
+    assert!(!html.contains("Go to dashboard"));
+    let missing = app.get_page("/no-such-page", None).await;
+    assert_eq!(missing.status(), 404);
+    app.shutdown().await;
+}
+
+/// What a browser sends when it submits the form with JavaScript off.
+async fn plain_form_post(
+    app: &common::TestApp,
+    path: &str,
+    referer: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(referer))
+        .form(form);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("form@example.com").await;
+
+    let res = plain_form_post(
+        &app,
+        "/api/login",
+        "/login?next=%2Fdashboard",
+        &[
+            ("email", "form@example.com"),
+            ("password", PASSWORD),
+            ("next", "/dashboard"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/dashboard");
+    let cookie = session_cookie(res.headers())
+        .expect("session cookie on the redirect")
+        .pair();
+    let dashboard = app.get_page("/dashboard", Some(&cookie)).await;
+    assert_eq!(dashboard.status(), 200);
+
+    // `next` cannot send the browser to another site.
+    let res = plain_form_post(
+        &app,
+        "/api/login",
+        "/login",
+        &[
+            ("email", "form@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.headers()["location"], "/dashboard");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_plain_form_login_returns_to_the_form_with_the_error() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let res = plain_form_post(
+        &app,
+        "/api/login",
+        "/login",
+        &[("email", "x@example.com"), ("password", "wrong password")],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert!(set_cookies(res.headers()).is_empty());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/login?") && location.contains("__err="),
+        "{location}"
+    );
+
+    let page = app
+        .get_page(
+            location.trim_start_matches(&format!("http://{}", app.addr)),
+            None,
+        )
+        .await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Invalid email or password")
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_form_signup_and_logout_work_without_javascript() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let res = plain_form_post(
+        &app,
+        "/api/signup",
+        "/signup",
+        &[("email", "nojs@example.com"), ("password", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/dashboard");
+    let cookie = session_cookie(res.headers()).unwrap().pair();
+
+    let res = plain_form_post(&app, "/api/logout", "/dashboard", &[], Some(&cookie)).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/");
+    assert!(session_cookie(res.headers()).is_some_and(|c| c.is_removal()));
+    assert!(deployment.redis.keys().is_empty());
+    assert_eq!(
+        app.get_page("/dashboard", Some(&cookie)).await.status(),
+        302
+    );
+    app.shutdown().await;
+}
