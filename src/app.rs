@@ -6,6 +6,7 @@ use leptos_router::SsrMode;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::account::pages::AccountPage;
 use crate::auth::Auth;
 use crate::auth::pages::{LoginPage, LogoutButton, SignupPage};
 use crate::dashboard::DashboardPage;
@@ -19,6 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <link rel="icon" href="/favicon.ico" />
                 <MetaTags />
             </head>
             <body>
@@ -53,6 +55,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
@@ -70,6 +73,7 @@ fn NavBar() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
                                 <span class="nav-email" data-testid="nav-email">{user.email}</span>
+                                <A href="/account">"Account"</A>
                                 <LogoutButton />
                             }.into_any(),
                             _ => view! {

@@ -1,19 +1,11 @@
-//! The gated dashboard.
+//! The gated dashboard: the logged-in user's workout log.
 
 use leptos::prelude::*;
 
 use crate::auth::pages::RequireUser;
+use crate::workouts::pages::WorkoutDashboard;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    view! {
-        <RequireUser children=|user| {
-            view! {
-                <section class="card">
-                    <h1>"Dashboard"</h1>
-                    <p>"Signed in as " <strong data-testid="dashboard-email">{user.email}</strong></p>
-                </section>
-            }
-        } />
-    }
+    view! { <RequireUser children=|user| view! { <WorkoutDashboard user /> } /> }
 }

@@ -28,6 +28,12 @@ pub enum AppError {
     Unauthorized,
     #[error("Not found")]
     NotFound,
+    /// A state-changing request that came from another site (CSRF).
+    #[error("This request came from another site and was refused")]
+    Forbidden,
+    /// Login throttling: too many failures for this email or from this address.
+    #[error("Too many attempts, try again in {}", seconds(*retry_after_secs))]
+    TooManyAttempts { retry_after_secs: u64 },
     /// A backing service (Redis, the database) is down or timed out.
     #[error("The service is temporarily unavailable, please try again in a moment")]
     Unavailable,
@@ -36,6 +42,14 @@ pub enum AppError {
     Network,
     #[error("Something went wrong on our side, please try again")]
     Internal,
+}
+
+fn seconds(n: u64) -> String {
+    if n == 1 {
+        "1 second".to_owned()
+    } else {
+        format!("{n} seconds")
+    }
 }
 
 impl AppError {
@@ -52,7 +66,9 @@ impl AppError {
             Self::InvalidField { .. } => 422,
             Self::BadRequest(_) => 400,
             Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::TooManyAttempts { .. } => 429,
             Self::EmailTaken => 409,
             Self::Unavailable | Self::Network => 503,
             Self::Internal => 500,

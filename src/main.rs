@@ -1,9 +1,26 @@
 use std::process::ExitCode;
 
-use workout_log::server::{Server, config::Config, telemetry};
+use workout_log::server::{Server, config::Config, seed, telemetry};
+
+const USAGE: &str = "usage: workout_log [seed]\n  \
+    (no argument)  serve the app (configured by environment variables and .env)\n  \
+    seed           create or reset the demo account and its sample workouts";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seeding = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => false,
+        ["seed"] => true,
+        ["-h" | "--help"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -12,6 +29,23 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&config.log_filter);
+    if seeding {
+        return match seed::run(&config).await {
+            Ok(count) => {
+                println!(
+                    "Seeded {count} workouts for {} (password: {:?}) in {}",
+                    seed::DEMO_EMAIL,
+                    seed::DEMO_PASSWORD,
+                    config.database_url
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("workout_log seed: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let server = match Server::build(config).await {
         Ok(server) => server,
         Err(err) => {

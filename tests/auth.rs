@@ -30,15 +30,21 @@ async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout() {
         "COOKIE_SECURE=false for plain-HTTP development"
     );
     assert_eq!(
-        cookie.attribute("Max-Age").as_deref(),
-        Some("86400"),
-        "24 h of inactivity by default"
+        cookie.attribute("Max-Age"),
+        None,
+        "a browser-session cookie unless the user asks to be remembered"
     );
+    assert_eq!(cookie.attribute("Expires"), None);
 
     // The cookie carries only a signed random id: no user id, no email, no JWT.
-    let keys = deployment.redis.keys();
+    let keys = deployment.redis.session_keys();
     assert_eq!(keys.len(), 1, "one session stored: {keys:?}");
     let session_id = &keys[0];
+    let ttl = deployment.redis.ttl(session_id);
+    assert!(
+        (86_390..=86_400).contains(&ttl),
+        "Redis drops it after 24 h of inactivity by default, got {ttl}"
+    );
     assert!(
         cookie.value.ends_with(session_id.as_str()),
         "cookie holds the session id"
@@ -59,7 +65,7 @@ async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout() {
     let removal = session_cookie(logout.headers()).expect("logout expires the cookie");
     assert!(removal.is_removal(), "{removal:?}");
     assert!(
-        deployment.redis.keys().is_empty(),
+        deployment.redis.session_keys().is_empty(),
         "logout deletes the session from Redis"
     );
 
@@ -105,10 +111,12 @@ async fn anonymous_visits_set_no_cookie_and_store_nothing() {
         "a failed login sets no cookie"
     );
 
-    assert_eq!(
-        deployment.redis.cli(&["DBSIZE"]).unwrap(),
-        "0",
-        "nothing written to Redis"
+    // No session was stored: the only keys are the failed login's throttle
+    // counters.
+    let keys = deployment.redis.keys();
+    assert!(
+        keys.iter().all(|k| k.starts_with("login-throttle:")),
+        "nothing but throttle counters written to Redis: {keys:?}"
     );
     app.shutdown().await;
 }
@@ -171,7 +179,7 @@ async fn login_returns_the_user_and_cycles_the_session_id() {
     let deployment = Deployment::new();
     let app = deployment.spawn_app().await;
     let first = app.signed_up_cookie("cycle@example.com").await;
-    let old_id = deployment.redis.keys().pop().unwrap();
+    let old_id = deployment.redis.session_keys().pop().unwrap();
 
     // Log in again from a browser that already holds a session id (as a planted
     // id would be): the id must change and the old one must die.
@@ -187,7 +195,7 @@ async fn login_returns_the_user_and_cycles_the_session_id() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["email"], "cycle@example.com");
 
-    let keys = deployment.redis.keys();
+    let keys = deployment.redis.session_keys();
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert_ne!(keys[0], old_id, "the session id was cycled");
     assert_eq!(
@@ -295,7 +303,7 @@ async fn garbage_forged_and_foreign_cookies_are_anonymous() {
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("forge@example.com").await;
     let (name, value) = cookie.split_once('=').unwrap();
-    let session_id = deployment.redis.keys().pop().unwrap();
+    let session_id = deployment.redis.session_keys().pop().unwrap();
 
     // A session signed with another deployment's key.
     let other = Deployment::new();
@@ -322,7 +330,7 @@ async fn garbage_forged_and_foreign_cookies_are_anonymous() {
         assert_eq!(page.status(), 302, "cookie {cookie:?} opened the dashboard");
     }
     assert_eq!(
-        deployment.redis.keys(),
+        deployment.redis.session_keys(),
         vec![session_id],
         "nothing new was stored"
     );
@@ -339,7 +347,7 @@ async fn redis_expires_sessions_after_the_configured_inactivity() {
     let deployment = Deployment::new().with("SESSION_INACTIVITY_TIMEOUT", "2s");
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("expiry@example.com").await;
-    let key = deployment.redis.keys().pop().unwrap();
+    let key = deployment.redis.session_keys().pop().unwrap();
     let ttl = deployment.redis.ttl(&key);
     assert!(
         (1..=2).contains(&ttl),
@@ -348,7 +356,7 @@ async fn redis_expires_sessions_after_the_configured_inactivity() {
 
     tokio::time::sleep(Duration::from_millis(2600)).await;
     assert!(
-        deployment.redis.keys().is_empty(),
+        deployment.redis.session_keys().is_empty(),
         "Redis removed the session by itself"
     );
     assert_eq!(app.me(Some(&cookie)).await.status(), 401);
@@ -369,7 +377,7 @@ async fn a_session_whose_user_was_deleted_is_destroyed() {
         "cookie expired"
     );
     assert!(
-        deployment.redis.keys().is_empty(),
+        deployment.redis.session_keys().is_empty(),
         "session removed from Redis"
     );
 

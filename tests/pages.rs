@@ -52,44 +52,24 @@ async fn the_home_page_offers_login_and_signup_to_visitors() {
     app.shutdown().await;
 }
 
-/// What a browser sends when it submits the form with JavaScript off.
-async fn plain_form_post(
-    app: &common::TestApp,
-    path: &str,
-    referer: &str,
-    form: &[(&str, &str)],
-    cookie: Option<&str>,
-) -> reqwest::Response {
-    let mut req = app
-        .client
-        .post(app.url(path))
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("referer", app.url(referer))
-        .form(form);
-    if let Some(cookie) = cookie {
-        req = req.header("cookie", cookie);
-    }
-    req.send().await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
     let deployment = Deployment::new();
     let app = deployment.spawn_app().await;
     app.signed_up_cookie("form@example.com").await;
 
-    let res = plain_form_post(
-        &app,
-        "/api/login",
-        "/login?next=%2Fdashboard",
-        &[
-            ("email", "form@example.com"),
-            ("password", PASSWORD),
-            ("next", "/dashboard"),
-        ],
-        None,
-    )
-    .await;
+    let res = app
+        .plain_form_post(
+            "/api/login",
+            "/login?next=%2Fdashboard",
+            &[
+                ("email", "form@example.com"),
+                ("password", PASSWORD),
+                ("next", "/dashboard"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/dashboard");
     let cookie = session_cookie(res.headers())
@@ -99,18 +79,18 @@ async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
     assert_eq!(dashboard.status(), 200);
 
     // `next` cannot send the browser to another site.
-    let res = plain_form_post(
-        &app,
-        "/api/login",
-        "/login",
-        &[
-            ("email", "form@example.com"),
-            ("password", PASSWORD),
-            ("next", "//evil.example/"),
-        ],
-        None,
-    )
-    .await;
+    let res = app
+        .plain_form_post(
+            "/api/login",
+            "/login",
+            &[
+                ("email", "form@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(res.headers()["location"], "/dashboard");
     app.shutdown().await;
 }
@@ -119,14 +99,14 @@ async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
 async fn a_failed_plain_form_login_returns_to_the_form_with_the_error() {
     let deployment = Deployment::new();
     let app = deployment.spawn_app().await;
-    let res = plain_form_post(
-        &app,
-        "/api/login",
-        "/login",
-        &[("email", "x@example.com"), ("password", "wrong password")],
-        None,
-    )
-    .await;
+    let res = app
+        .plain_form_post(
+            "/api/login",
+            "/login",
+            &[("email", "x@example.com"), ("password", "wrong password")],
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 302);
     assert!(set_cookies(res.headers()).is_empty());
     let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -155,23 +135,25 @@ async fn a_failed_plain_form_login_returns_to_the_form_with_the_error() {
 async fn plain_form_signup_and_logout_work_without_javascript() {
     let deployment = Deployment::new();
     let app = deployment.spawn_app().await;
-    let res = plain_form_post(
-        &app,
-        "/api/signup",
-        "/signup",
-        &[("email", "nojs@example.com"), ("password", PASSWORD)],
-        None,
-    )
-    .await;
+    let res = app
+        .plain_form_post(
+            "/api/signup",
+            "/signup",
+            &[("email", "nojs@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/dashboard");
     let cookie = session_cookie(res.headers()).unwrap().pair();
 
-    let res = plain_form_post(&app, "/api/logout", "/dashboard", &[], Some(&cookie)).await;
+    let res = app
+        .plain_form_post("/api/logout", "/dashboard", &[], Some(&cookie))
+        .await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/");
     assert!(session_cookie(res.headers()).is_some_and(|c| c.is_removal()));
-    assert!(deployment.redis.keys().is_empty());
+    assert!(deployment.redis.session_keys().is_empty());
     assert_eq!(
         app.get_page("/dashboard", Some(&cookie)).await.status(),
         302

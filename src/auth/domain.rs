@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::AppError;
 
@@ -59,17 +60,26 @@ impl fmt::Display for Email {
     }
 }
 
-/// A password that meets the length policy. Its `Debug` never prints it.
+/// A password, Unicode NFKC-normalised, that passed the policy of the
+/// constructor that made it. Its `Debug` never prints it.
+///
+/// The normalised form is what is counted, compared and hashed, so the same
+/// password typed in another but equivalent Unicode form (a composed `é` or
+/// `e` + combining accent, the `ﬁ` ligature or `fi`) logs in all the same.
 #[derive(Clone)]
 pub struct Password(String);
 
 impl Password {
+    /// Both counted in characters (Unicode scalar values) after normalisation.
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
-    /// Checks the policy for a *new* password (signup).
+    /// The policy for a *new* password that needs neither the account nor the
+    /// server: the length, counted after normalisation. A signup must go through
+    /// [`Password::parse_new_for`], which adds the rest of the policy.
     pub fn parse_new(raw: &str) -> Result<Self, AppError> {
-        let chars = raw.chars().count();
+        let password = Self::normalise(raw);
+        let chars = password.chars().count();
         if chars < Self::MIN_CHARS {
             return Err(AppError::invalid(
                 "password",
@@ -88,21 +98,71 @@ impl Password {
                 ),
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(password))
+    }
+
+    /// The whole policy for a *new* password of the account `email`: the length
+    /// (see [`Password::parse_new`]), not the email address nor the part before
+    /// its `@`, and not one of the most common passwords. These comparisons
+    /// ignore case and surrounding spaces. Server only: the list of common
+    /// passwords never goes into the WASM bundle.
+    #[cfg(feature = "ssr")]
+    pub fn parse_new_for(email: &Email, raw: &str) -> Result<Self, AppError> {
+        let password = Self::parse_new(raw)?;
+        let key = Self::comparison_form(&password.0);
+        let email_key = Self::comparison_form(email.as_str());
+        if key == email_key {
+            return Err(AppError::invalid(
+                "password",
+                "Your password cannot be your email address",
+            ));
+        }
+        if email_key
+            .split_once('@')
+            .is_some_and(|(local, _)| key == local)
+        {
+            return Err(AppError::invalid(
+                "password",
+                "Your password cannot be the part of your email address before the @",
+            ));
+        }
+        if super::common_passwords::is_common(&key) {
+            return Err(AppError::invalid(
+                "password",
+                "This password is too common; choose one that is harder to guess",
+            ));
+        }
+        Ok(password)
     }
 
     /// Accepts any candidate for a *login*, only refusing absurd lengths so that
     /// nobody can make the server hash megabytes. A password that breaks today's
-    /// policy can still be checked against an older account's hash.
+    /// policy can still be checked against an older account's hash. Normalised
+    /// like a new password, so it matches the hash whatever form it was typed in.
     pub fn parse_candidate(raw: &str) -> Result<Self, AppError> {
-        if raw.is_empty() || raw.chars().count() > Self::MAX_CHARS {
+        let password = Self::normalise(raw);
+        if password.is_empty() || password.chars().count() > Self::MAX_CHARS {
             return Err(AppError::InvalidCredentials);
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(password))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Unicode NFKC, so that equivalent spellings are one password. Stops one
+    /// character past [`Self::MAX_CHARS`], which is enough to refuse the
+    /// password as too long without normalising megabytes.
+    fn normalise(raw: &str) -> String {
+        raw.nfkc().take(Self::MAX_CHARS + 1).collect()
+    }
+
+    /// How a password is compared with an email address or a list entry:
+    /// normalised, without surrounding spaces, lower-cased.
+    #[cfg(feature = "ssr")]
+    pub(crate) fn comparison_form(text: &str) -> String {
+        text.nfkc().collect::<String>().trim().to_lowercase()
     }
 }
 
@@ -187,9 +247,118 @@ mod tests {
     }
 
     #[test]
+    fn password_length_is_counted_after_normalisation() {
+        // Eight `e`s each followed by a combining acute: sixteen characters as
+        // typed, eight composed `é`s once normalised.
+        let decomposed = "e\u{301}".repeat(8);
+        assert_eq!(decomposed.chars().count(), 16);
+        let password = Password::parse_new(&decomposed).unwrap();
+        assert_eq!(password.expose(), "é".repeat(8));
+        assert_eq!(password.expose().chars().count(), 8);
+        // Seven `e` + accent pairs are fourteen characters, but only seven `é`s.
+        let err = Password::parse_new(&"e\u{301}".repeat(7)).unwrap_err();
+        assert_eq!(err.field(), Some("password"));
+        // 128 pairs fit (128 `é`s); NFKC expansion counts against the maximum:
+        // 43 `…` are 43 characters as typed but 129 dots once normalised.
+        assert!(Password::parse_new(&"e\u{301}".repeat(128)).is_ok());
+        assert_eq!("…".repeat(43).chars().count(), 43);
+        assert!(Password::parse_new(&"…".repeat(43)).is_err());
+        assert!(Password::parse_new(&"…".repeat(42)).is_ok());
+    }
+
+    #[test]
+    fn equivalent_unicode_forms_are_one_password() {
+        let pairs = [
+            // The `ﬁ` ligature (U+FB01) and `fi`.
+            ("ﬁnish line rope", "finish line rope"),
+            // A composed `é` and `e` + combining acute accent.
+            ("caf\u{e9} au lait", "cafe\u{301} au lait"),
+            // Full-width Latin letters and digits.
+            ("ｓｑｕａｔ ２００ｋｇ", "squat 200kg"),
+        ];
+        for (typed, plain) in pairs {
+            let new = Password::parse_new(typed).unwrap();
+            assert_eq!(new.expose(), Password::parse_new(plain).unwrap().expose());
+            // Login normalises the same way, so either form matches the hash.
+            assert_eq!(
+                Password::parse_candidate(typed).unwrap().expose(),
+                new.expose()
+            );
+            assert_eq!(
+                Password::parse_candidate(plain).unwrap().expose(),
+                new.expose()
+            );
+        }
+    }
+
+    #[test]
+    fn login_candidates_refuse_only_empty_or_absurd_lengths() {
+        assert!(Password::parse_candidate("").is_err());
+        assert!(Password::parse_candidate("x").is_ok());
+        assert!(Password::parse_candidate(&"x".repeat(128)).is_ok());
+        assert!(Password::parse_candidate(&"x".repeat(129)).is_err());
+        assert!(Password::parse_candidate(&"x".repeat(1_000_000)).is_err());
+    }
+
+    #[test]
     fn password_debug_output_is_redacted() {
         let password = Password::parse_new("hunter2hunter2").unwrap();
         assert!(!format!("{password:?}").contains("hunter2"));
+    }
+
+    #[cfg(feature = "ssr")]
+    mod server_policy {
+        use super::*;
+
+        fn ann() -> Email {
+            Email::parse("annabelle.lee@example.com").unwrap()
+        }
+
+        fn refusal(raw: &str) -> String {
+            let err = Password::parse_new_for(&ann(), raw).unwrap_err();
+            assert_eq!(err.field(), Some("password"), "{raw:?}");
+            err.to_string()
+        }
+
+        #[test]
+        fn a_good_password_passes_the_whole_policy() {
+            let password = Password::parse_new_for(&ann(), "correct horse battery").unwrap();
+            assert_eq!(password.expose(), "correct horse battery");
+        }
+
+        #[test]
+        fn common_passwords_are_refused_whatever_their_case_or_form() {
+            for raw in [
+                "password123",
+                "qwerty123",
+                "iloveyou",
+                "PassWord123",
+                " qwerty123 ",
+                // Full-width letters normalise to `password1`.
+                "ｐａｓｓｗｏｒｄ１",
+            ] {
+                assert!(refusal(raw).contains("too common"), "{raw:?}");
+            }
+        }
+
+        #[test]
+        fn the_email_address_is_refused_as_a_password() {
+            for raw in [
+                "annabelle.lee@example.com",
+                "Annabelle.Lee@Example.COM",
+                " annabelle.lee@example.com ",
+            ] {
+                assert!(refusal(raw).contains("email address"), "{raw:?}");
+            }
+            assert!(refusal("Annabelle.Lee").contains("before the @"));
+            // Merely containing it is fine.
+            assert!(Password::parse_new_for(&ann(), "annabelle.lee@example.com!?").is_ok());
+        }
+
+        #[test]
+        fn the_length_rule_still_comes_first() {
+            assert!(refusal("qwerty").contains("at least 8 characters"));
+        }
     }
 
     #[test]

@@ -3,12 +3,18 @@
 //! The server functions below are the whole API between browser and server for
 //! this feature; their bodies run only on the server (see `server.rs`).
 
+#[cfg(feature = "ssr")]
+pub mod common_passwords;
 pub mod domain;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod user_sessions;
 
 use leptos::prelude::*;
 
@@ -22,14 +28,18 @@ pub async fn signup(email: String, password: String) -> Result<CurrentUser, AppE
     server::signup(&email, &password).await
 }
 
-/// `POST /api/login` (form fields `email`, `password`, optional `next`).
+/// `POST /api/login` (form fields `email`, `password`, optional `next` and
+/// `remember`: a persistent cookie instead of a browser-session one).
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(
     email: String,
     password: String,
     next: Option<String>,
+    remember: Option<String>,
 ) -> Result<CurrentUser, AppError> {
-    server::login(&email, &password, next.as_deref()).await
+    // A checkbox posts its value when ticked and nothing otherwise.
+    let remember = remember.is_some_and(|v| !v.is_empty() && v != "false");
+    server::login(&email, &password, next.as_deref(), remember).await
 }
 
 /// `POST /api/logout`: destroys the session in Redis and expires the cookie.
@@ -75,4 +85,20 @@ impl Auth {
     pub fn refresh(&self) {
         self.user.refetch();
     }
+
+    /// Asks again whenever `any_unauthorized` turns true: a request of this
+    /// page found its session gone (revoked, expired, user deleted), and the
+    /// route gate then sends the browser to /login.
+    pub fn refresh_when(self, any_unauthorized: impl Fn() -> bool + 'static) {
+        Effect::new(move || {
+            if any_unauthorized() {
+                self.refresh();
+            }
+        });
+    }
+}
+
+/// True for a finished request that was refused because nobody is logged in.
+pub fn unauthorized<T>(result: Option<Result<T, AppError>>) -> bool {
+    matches!(result, Some(Err(AppError::Unauthorized)))
 }

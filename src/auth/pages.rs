@@ -32,6 +32,10 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <EmailField />
                 <PasswordField autocomplete="current-password" />
+                <label class="checkbox">
+                    <input type="checkbox" name="remember" value="true" />
+                    "Remember me"
+                </label>
                 <FormError error=Signal::derive(move || login.value().get().and_then(Result::err)) />
                 <button type="submit" disabled=move || login.pending().get()>
                     {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
@@ -56,7 +60,11 @@ pub fn SignupPage() -> impl IntoView {
                 <EmailField />
                 <PasswordField autocomplete="new-password" />
                 <p class="hint">
-                    {format!("{} to {} characters.", Password::MIN_CHARS, Password::MAX_CHARS)}
+                    {format!(
+                        "{} to {} characters, not a common password and not your email address.",
+                        Password::MIN_CHARS,
+                        Password::MAX_CHARS,
+                    )}
                 </p>
                 <FormError error=Signal::derive(move || signup.value().get().and_then(Result::err)) />
                 <button type="submit" disabled=move || signup.pending().get()>

@@ -1,26 +1,27 @@
 //! The server side of authentication: what the auth server functions do, and how
 //! a request's session is turned into a user.
 //!
-//! The session holds only the user id under [`USER_ID_KEY`]; the cookie holds
-//! only the (signed) random session id.
+//! The session holds the user id and a [`SessionMeta`] (device, IP, times); the
+//! cookie holds only the (signed) random session id.
 
 use leptos::prelude::use_context;
-use tower_sessions::Session;
+use tower_sessions::{Expiry, Session};
 
 use super::domain::{CurrentUser, Email, NextPath, Password};
+use super::user_sessions::{Freshness, META_KEY, SessionMeta, USER_ID_KEY, unix_now};
+use crate::account::domain::AuditKind;
 use crate::error::AppError;
 use crate::server::state::AppState;
 
-const USER_ID_KEY: &str = "user_id";
-
 pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError> {
     let email = Email::parse(email)?;
-    let password = Password::parse_new(password)?;
+    let password = Password::parse_new_for(&email, password)?;
     let (state, session) = (AppState::from_context()?, request_session().await?);
 
     let hash = state.passwords.hash(password).await?;
     let user = state.db.create_user(&email, &hash).await?;
-    start_session(&session, &user).await?;
+    start_session(&state, &session, &user, false).await?;
+    audit(&state, user.id, AuditKind::SignedUp).await;
     tracing::info!(user_id = user.id, "signed up");
     redirect_plain_form_post(NextPath::DEFAULT);
     Ok(user)
@@ -30,11 +31,15 @@ pub async fn login(
     email: &str,
     password: &str,
     next: Option<&str>,
+    remember: bool,
 ) -> Result<CurrentUser, AppError> {
     // A malformed email cannot have an account: the same answer as a wrong password.
     let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
     let password = Password::parse_candidate(password)?;
     let (state, session) = (AppState::from_context()?, request_session().await?);
+    let ip = client_ip();
+    // Before any hashing: a locked email or IP costs the server nothing.
+    state.throttle.check(&email, ip).await?;
 
     let account = state.db.find_credentials(&email).await?;
     let stored_hash = account
@@ -44,19 +49,36 @@ pub async fn login(
     let verified = state.passwords.verify(password, stored_hash).await?;
     let user = match account {
         Some(account) if verified => account.user,
-        _ => {
+        account => {
             tracing::info!("failed login");
+            if let Some(account) = account {
+                audit(&state, account.user.id, AuditKind::LoginFailed).await;
+            }
+            state.throttle.record_failure(&email, ip).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
-    start_session(&session, &user).await?;
-    tracing::info!(user_id = user.id, "logged in");
+    state.throttle.record_success(&email).await?;
+    start_session(&state, &session, &user, remember).await?;
+    audit(&state, user.id, AuditKind::LoggedIn).await;
+    tracing::info!(user_id = user.id, remember, "logged in");
     redirect_plain_form_post(NextPath::parse_or_default(next).as_str());
     Ok(user)
 }
 
 pub async fn logout() -> Result<(), AppError> {
     let session = request_session().await?;
+    if let Some(user_id) = session
+        .get::<i64>(USER_ID_KEY)
+        .await
+        .map_err(session_store_unavailable)?
+    {
+        let state = AppState::from_context()?;
+        if let Some(id) = session.id() {
+            state.sessions.forget(user_id, &id).await?;
+        }
+        audit(&state, user_id, AuditKind::LoggedOut).await;
+    }
     // Deletes the record from Redis, so the old cookie is worthless everywhere,
     // and makes the session layer expire the cookie in this browser.
     session.flush().await.map_err(session_store_unavailable)?;
@@ -69,8 +91,10 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     optional_user().await?.ok_or(AppError::Unauthorized)
 }
 
-/// The logged-in user, if any. A session whose user no longer exists is
-/// destroyed on the spot.
+/// The logged-in user, if any. A session that outlived its timeouts or whose
+/// user no longer exists is destroyed on the spot. Activity is written back
+/// only once a fraction of the inactivity timeout has passed, so most
+/// requests cost one Redis read and no write.
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let session = request_session().await?;
     // No cookie means no Redis round trip: tower-sessions only loads a record
@@ -83,6 +107,32 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
         return Ok(None);
     };
     let state = AppState::from_context()?;
+    let meta = session
+        .get::<SessionMeta>(META_KEY)
+        .await
+        .map_err(session_store_unavailable)?;
+    let now = unix_now();
+    let Some(mut meta) = meta else {
+        tracing::info!(user_id, "session without metadata; destroying it");
+        session.flush().await.map_err(session_store_unavailable)?;
+        return Ok(None);
+    };
+    match meta.freshness(now, state.sessions.timeouts()) {
+        Freshness::Expired => {
+            tracing::info!(user_id, "session expired; destroying it");
+            session.flush().await.map_err(session_store_unavailable)?;
+            return Ok(None);
+        }
+        Freshness::Refresh => {
+            meta.last_active = now;
+            session.set_expiry(Some(cookie_expiry(&meta)));
+            session
+                .insert(META_KEY, meta)
+                .await
+                .map_err(session_store_unavailable)?;
+        }
+        Freshness::Valid => {}
+    }
     match state.db.find_user(user_id).await? {
         Some(user) => Ok(Some(user)),
         None => {
@@ -95,7 +145,12 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Binds the session to `user` under a fresh id, so an id planted in the browser
 /// before login (session fixation) is worthless afterwards.
-async fn start_session(session: &Session, user: &CurrentUser) -> Result<(), AppError> {
+async fn start_session(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    remember: bool,
+) -> Result<(), AppError> {
     if session.id().is_some() {
         session
             .cycle_id()
@@ -103,28 +158,76 @@ async fn start_session(session: &Session, user: &CurrentUser) -> Result<(), AppE
             .map_err(session_store_unavailable)?;
     }
     session.clear().await;
+    let meta = SessionMeta::new(
+        &request_header(http::header::USER_AGENT).unwrap_or_default(),
+        &client_ip().map(|ip| ip.to_string()).unwrap_or_default(),
+        remember,
+        unix_now(),
+        state.sessions.timeouts(),
+    );
+    session.set_expiry(Some(cookie_expiry(&meta)));
     session
         .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(session_store_unavailable)?;
+    session
+        .insert(META_KEY, meta)
         .await
         .map_err(session_store_unavailable)?;
     Ok(())
 }
 
-async fn request_session() -> Result<Session, AppError> {
+/// A remembered session gets a persistent cookie that ends with it; any other
+/// a browser-session cookie (the server-side record expires on its own rules).
+fn cookie_expiry(meta: &SessionMeta) -> Expiry {
+    match time::OffsetDateTime::from_unix_timestamp(meta.ends_at) {
+        Ok(ends) if meta.remembered => Expiry::AtDateTime(ends),
+        _ => Expiry::OnSessionEnd,
+    }
+}
+
+/// Records a security event; a failure to record is logged, never fatal.
+pub(crate) async fn audit(state: &AppState, user_id: i64, kind: AuditKind) {
+    let ip = client_ip().map(|ip| ip.to_string()).unwrap_or_default();
+    if let Err(err) = state.db.record_event(user_id, kind, &ip, unix_now()).await {
+        tracing::warn!(
+            ?err,
+            user_id,
+            kind = kind.as_str(),
+            "could not record an audit event"
+        );
+    }
+}
+
+fn request_header(name: http::header::HeaderName) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    Some(parts.headers.get(name)?.to_str().ok()?.to_owned())
+}
+
+/// The address the request came from (the TCP peer).
+pub(crate) fn client_ip() -> Option<std::net::IpAddr> {
+    let parts = use_context::<http::request::Parts>()?;
+    let info = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?;
+    Some(info.0.ip())
+}
+
+pub(crate) async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|err| {
         tracing::error!(%err, "session layer missing");
         AppError::Internal
     })
 }
 
-fn session_store_unavailable(err: tower_sessions::session::Error) -> AppError {
+pub(crate) fn session_store_unavailable(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(%err, "session store unavailable");
     AppError::Unavailable
 }
 
 /// A form posted without JavaScript expects a redirect; the WASM client
 /// navigates by itself once its user resource says who is logged in.
-fn redirect_plain_form_post(path: &str) {
+pub(crate) fn redirect_plain_form_post(path: &str) {
     let accepts_html = use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers

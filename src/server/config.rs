@@ -29,6 +29,13 @@ pub struct SessionConfig {
     pub cookie_secure: bool,
     /// A session nobody has used for this long expires, in Redis too.
     pub inactivity_timeout: Duration,
+    /// A session ends this long after login, however active.
+    pub absolute_lifetime: Duration,
+    /// How long a "Remember me" login lasts (persistent cookie).
+    pub remember_for: Duration,
+    /// Activity is written back once this fraction of the inactivity timeout
+    /// has passed since the last write, not on every request.
+    pub refresh_fraction: f64,
     /// Per-command timeout, so a Redis outage answers 503 quickly instead of hanging.
     pub redis_command_timeout: Duration,
 }
@@ -58,6 +65,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/workout_log.db";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 const DEFAULT_INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(1000);
+const DEFAULT_ABSOLUTE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+const DEFAULT_REMEMBER: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+const DEFAULT_REFRESH_FRACTION: f64 = 0.1;
 
 impl Config {
     /// Reads the process environment (after loading `.env`, which never
@@ -90,6 +100,16 @@ impl Config {
             Some(value) => parse_duration("SESSION_INACTIVITY_TIMEOUT", &value)?,
             None => DEFAULT_INACTIVITY,
         };
+        let duration_or = |name: &'static str, default: Duration| match var(name) {
+            Some(value) => parse_duration(name, &value),
+            None => Ok(default),
+        };
+        let absolute_lifetime = duration_or("SESSION_ABSOLUTE_LIFETIME", DEFAULT_ABSOLUTE)?;
+        let remember_for = duration_or("REMEMBER_ME_PERIOD", DEFAULT_REMEMBER)?;
+        let refresh_fraction = match var("SESSION_REFRESH_FRACTION") {
+            Some(value) => parse_fraction("SESSION_REFRESH_FRACTION", &value)?,
+            None => DEFAULT_REFRESH_FRACTION,
+        };
         let redis_command_timeout = match var("REDIS_COMMAND_TIMEOUT") {
             Some(value) => parse_duration("REDIS_COMMAND_TIMEOUT", &value)?,
             None => DEFAULT_REDIS_COMMAND_TIMEOUT,
@@ -104,6 +124,9 @@ impl Config {
                 key_is_ephemeral,
                 cookie_secure,
                 inactivity_timeout,
+                absolute_lifetime,
+                remember_for,
+                refresh_fraction,
                 redis_command_timeout,
             },
             log_filter: var("RUST_LOG").unwrap_or_else(|| "info,workout_log=info".to_owned()),
@@ -131,10 +154,21 @@ fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
         })?,
         Err(_) => std::net::SocketAddr::from(([127, 0, 0, 1], 3000)),
     };
+    // A production deployment runs the binary directly: LEPTOS_ENV still
+    // decides DEV or PROD (and so whether SESSION_SECRET is required).
+    let env = match std::env::var("LEPTOS_ENV") {
+        Ok(value) => Env::try_from(value.clone()).map_err(|_| ConfigError::Invalid {
+            name: "LEPTOS_ENV",
+            value,
+            expected: "DEV or PROD",
+        })?,
+        Err(_) => Env::DEV,
+    };
     Ok(LeptosOptions::builder()
         .output_name("workout_log")
         .site_root("target/site")
         .site_addr(site_addr)
+        .env(env)
         .build())
 }
 
@@ -156,6 +190,18 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
             name,
             value: value.to_owned(),
             expected: "true or false",
+        }),
+    }
+}
+
+/// A fraction above 0 and at most 1, such as `0.1`.
+fn parse_fraction(name: &'static str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        _ => Err(ConfigError::Invalid {
+            name,
+            value: value.to_owned(),
+            expected: "a fraction above 0 and at most 1, such as 0.1",
         }),
     }
 }
@@ -261,6 +307,9 @@ mod tests {
                 ("COOKIE_SECURE", "true"),
                 ("SESSION_INACTIVITY_TIMEOUT", "30m"),
                 ("REDIS_COMMAND_TIMEOUT", "250ms"),
+                ("SESSION_ABSOLUTE_LIFETIME", "12h"),
+                ("REMEMBER_ME_PERIOD", "14d"),
+                ("SESSION_REFRESH_FRACTION", "0.25"),
                 ("RUST_LOG", "debug"),
             ],
         )
@@ -274,6 +323,21 @@ mod tests {
             Duration::from_millis(250)
         );
         assert_eq!(config.log_filter, "debug");
+        assert_eq!(
+            config.session.absolute_lifetime,
+            Duration::from_secs(12 * 3600)
+        );
+        assert_eq!(
+            config.session.remember_for,
+            Duration::from_secs(14 * 86_400)
+        );
+        assert_eq!(config.session.refresh_fraction, 0.25);
+        for bad in ["0", "1.5", "-0.1", "x"] {
+            assert!(
+                parse(Env::DEV, &[("SESSION_REFRESH_FRACTION", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

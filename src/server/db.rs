@@ -1,5 +1,9 @@
-//! All data access lives here, so that a second backend (PostgreSQL) is a change
-//! to this module and its migrations, not to the handlers.
+//! All data access lives here (accounts below, workouts in `db/workouts.rs`),
+//! so that a second backend (PostgreSQL) is a change to this module and its
+//! migrations, not to the handlers.
+
+mod account;
+mod workouts;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,10 +36,10 @@ impl Database {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
+        if let Some(dir) = options.get_filename().parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -74,6 +78,27 @@ impl Database {
             }
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Creates the account, or gives an existing one this password hash
+    /// (the seed command's demo user).
+    pub async fn upsert_user(
+        &self,
+        email: &Email,
+        hash: &PasswordHashString,
+    ) -> Result<CurrentUser, AppError> {
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO users (email, password_hash) VALUES (?, ?) \
+             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
+        )
+        .bind(email.as_str())
+        .bind(hash.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(CurrentUser {
+            id,
+            email: email.to_string(),
+        })
     }
 
     pub async fn find_credentials(

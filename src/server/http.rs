@@ -31,10 +31,15 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if err == AppError::Unavailable {
+        let retry_after = match err {
+            AppError::Unavailable => Some(1),
+            AppError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             parts
                 .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -68,7 +73,7 @@ pub async fn public_file_or_not_found(State(state): State<AppState>, req: Reques
 async fn render_not_found(state: AppState, req: Request) -> Response {
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_app_to_stream_with_context(
-        move || leptos::prelude::provide_context(state.clone()),
+        move || super::provide_page_context(&state),
         move || shell(options.clone()),
     );
     let mut res = handler(req).await.into_response();

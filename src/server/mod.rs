@@ -4,6 +4,8 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod security;
+pub mod seed;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;
@@ -21,6 +23,8 @@ use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
 
 use crate::app::{App, shell};
 use crate::auth::passwords::PasswordHasher;
+use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
+use crate::auth::user_sessions::{IndexedStore, UserSessions};
 use config::Config;
 use db::Database;
 use state::AppState;
@@ -58,14 +62,21 @@ impl Server {
         let redis =
             sessions::connect_redis(&config.redis_url, config.session.redis_command_timeout)
                 .await?;
+        let store = IndexedStore::new(redis.clone(), sessions::timeouts(&config.session));
         let state = AppState {
             leptos_options: config.leptos.clone(),
             db: db.clone(),
             passwords: PasswordHasher::sized_for_this_machine(),
+            throttle: LoginThrottle::new(redis.clone(), ThrottlePolicy::default()),
+            sessions: UserSessions::new(store.clone()),
+        };
+        let policy = security::SecurityPolicy {
+            https: config.session.cookie_secure,
         };
         let router = router(
             state,
-            sessions::session_layer(redis.clone(), &config.session),
+            sessions::session_layer(store, &config.session),
+            policy,
         );
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -105,7 +116,18 @@ impl Server {
     }
 }
 
-fn router(state: AppState, session_layer: sessions::SessionLayer) -> Router {
+/// What every page render gets in its Leptos context: the state, and the
+/// page's Content-Security-Policy for this response's nonce.
+pub fn provide_page_context(state: &AppState) {
+    provide_context(state.clone());
+    security::set_page_csp(&state.leptos_options);
+}
+
+fn router(
+    state: AppState,
+    session_layer: sessions::SessionLayer,
+    policy: security::SecurityPolicy,
+) -> Router {
     let routes = generate_route_list(App);
     let server_fn_state = state.clone();
     let page_state = state.clone();
@@ -120,20 +142,23 @@ fn router(state: AppState, session_layer: sessions::SessionLayer) -> Router {
                 )
             }),
         )
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(page_state.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_page_context(&page_state), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
         .nest_service("/pkg", http::pkg_service(&state))
         .fallback(http::public_file_or_not_found)
         // Inside the session layer, so sessions see the final status.
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
         .layer(session_layer)
+        // Outside the session layer: a refused request loads no session.
+        .layer(axum::middleware::from_fn(
+            security::refuse_cross_site_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            security::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

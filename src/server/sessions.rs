@@ -1,22 +1,23 @@
 //! Server-side sessions in Redis: one shared, self-reconnecting connection pool
-//! and the cookie settings. This module knows nothing about users.
+//! and the cookie settings. Which user a session belongs to is `auth`'s business
+//! (`auth::user_sessions`).
 
 use std::time::Duration;
 
 use tower_sessions::cookie::SameSite;
 use tower_sessions::service::SignedCookie;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_redis_store::RedisStore;
 use tower_sessions_redis_store::fred::prelude::{
     ClientLike, Config as RedisConfig, Pool, ReconnectPolicy,
 };
 use tower_sessions_redis_store::fred::types::Builder;
 
 use super::config::SessionConfig;
+use crate::auth::user_sessions::{IndexedStore, SessionTimeouts};
 
 const POOL_SIZE: usize = 4;
 
-pub type SessionLayer = SessionManagerLayer<RedisStore<Pool>, SignedCookie>;
+pub type SessionLayer = SessionManagerLayer<IndexedStore, SignedCookie>;
 
 /// The cookie name. `__Host-` makes browsers refuse it unless it is Secure,
 /// host-only and Path=/, so a sibling subdomain cannot plant one.
@@ -59,10 +60,20 @@ pub async fn connect_redis(
     Ok(pool)
 }
 
-pub fn session_layer(pool: Pool, config: &SessionConfig) -> SessionLayer {
-    let store = RedisStore::new(pool);
-    let inactivity =
-        time::Duration::try_from(config.inactivity_timeout).unwrap_or(time::Duration::days(1));
+/// How long sessions live, from the configuration.
+pub fn timeouts(config: &SessionConfig) -> SessionTimeouts {
+    SessionTimeouts {
+        inactivity: config.inactivity_timeout,
+        absolute: config.absolute_lifetime,
+        remember_for: config.remember_for,
+        refresh_fraction: config.refresh_fraction,
+    }
+}
+
+/// The cookie layer over the indexed Redis store. Cookies are browser-session
+/// cookies unless a login asked to be remembered (see `auth::server`); the
+/// store gives every record the expiry its session's rules allow.
+pub fn session_layer(store: IndexedStore, config: &SessionConfig) -> SessionLayer {
     SessionManagerLayer::new(store)
         .with_name(cookie_name(config.cookie_secure))
         .with_http_only(true)
@@ -71,6 +82,6 @@ pub fn session_layer(pool: Pool, config: &SessionConfig) -> SessionLayer {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_secure(config.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(inactivity))
+        .with_expiry(Expiry::OnSessionEnd)
         .with_signed(config.key.clone())
 }

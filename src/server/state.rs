@@ -6,6 +6,8 @@ use leptos::prelude::use_context;
 
 use super::db::Database;
 use crate::auth::passwords::PasswordHasher;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::user_sessions::UserSessions;
 use crate::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -13,6 +15,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub passwords: PasswordHasher,
+    pub throttle: LoginThrottle,
+    pub sessions: UserSessions,
 }
 
 impl AppState {

@@ -98,6 +98,15 @@ impl TestRedis {
             .collect()
     }
 
+    /// Session records only: not the per-user session indexes nor the login
+    /// throttle's counters.
+    pub fn session_keys(&self) -> Vec<String> {
+        self.keys()
+            .into_iter()
+            .filter(|k| !k.starts_with("user-sessions:") && !k.starts_with("login-throttle:"))
+            .collect()
+    }
+
     pub fn ttl(&self, key: &str) -> i64 {
         self.cli(&["TTL", key]).unwrap().parse().unwrap()
     }
@@ -230,6 +239,27 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// What a browser sends when it submits a form with JavaScript off: it
+    /// accepts HTML and names the page the form was on.
+    pub async fn plain_form_post(
+        &self,
+        path: &str,
+        referer: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", self.url(referer))
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
     /// A browser navigation: `Accept: text/html`.
     pub async fn get_page(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
         let mut req = self
@@ -347,16 +377,24 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<SetCookie> {
 }
 
 /// Direct access to the app's SQLite file, to check what was (not) stored.
-pub async fn user_count(db: &Path) -> i64 {
+async fn count_rows(db: &Path, table: &str) -> i64 {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    let count = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+    let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&pool)
         .await
         .unwrap();
     pool.close().await;
     count
+}
+
+pub async fn user_count(db: &Path) -> i64 {
+    count_rows(db, "users").await
+}
+
+pub async fn workout_count(db: &Path) -> i64 {
+    count_rows(db, "workouts").await
 }
 
 pub async fn delete_user(db: &Path, email: &str) {

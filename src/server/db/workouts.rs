@@ -1,0 +1,185 @@
+//! Workout queries. Every statement filters on `user_id`: ownership is part of
+//! the query itself, so a row of another user is simply not found.
+
+use sqlx::FromRow;
+use time::Date;
+
+use super::Database;
+use crate::error::AppError;
+use crate::workouts::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutPage};
+
+const COLUMNS: &str = "id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes";
+
+/// A row as stored. Integers are read as i64 (what both SQLite and PostgreSQL
+/// hand back) and narrowed once, in [`WorkoutRow::into_workout`].
+#[derive(FromRow)]
+struct WorkoutRow {
+    id: i64,
+    date: Date,
+    kind: String,
+    duration_minutes: Option<i64>,
+    distance_m: Option<i64>,
+    sets: Option<i64>,
+    reps: Option<i64>,
+    weight_g: Option<i64>,
+    notes: String,
+}
+
+impl WorkoutRow {
+    fn into_workout(self) -> Workout {
+        // The table's CHECK constraints keep every value in range.
+        fn narrow<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
+            value.and_then(|v| T::try_from(v).ok())
+        }
+        Workout {
+            id: self.id,
+            date: self.date,
+            kind: self.kind,
+            duration_minutes: narrow(self.duration_minutes),
+            distance_m: narrow(self.distance_m),
+            sets: narrow(self.sets),
+            reps: narrow(self.reps),
+            weight_g: narrow(self.weight_g),
+            notes: self.notes,
+        }
+    }
+}
+
+/// Binds the stored fields of `workout` in the order of `date, kind,
+/// duration_minutes, distance_m, sets, reps, weight_g, notes`.
+macro_rules! bind_fields {
+    ($query:expr, $workout:expr) => {
+        $query
+            .bind($workout.date)
+            .bind(&$workout.kind)
+            .bind($workout.duration_minutes.map(i64::from))
+            .bind($workout.distance_m.map(i64::from))
+            .bind($workout.sets.map(i64::from))
+            .bind($workout.reps.map(i64::from))
+            .bind($workout.weight_g.map(i64::from))
+            .bind(&$workout.notes)
+    };
+}
+
+impl Database {
+    /// One page of the user's workouts, newest first, after `before` (keyset
+    /// paging: stable while rows are added, and an index range scan).
+    pub async fn list_workouts(
+        &self,
+        user_id: i64,
+        before: Option<PageCursor>,
+        size: PageSize,
+    ) -> Result<WorkoutPage, AppError> {
+        let limit = i64::from(size.get());
+        // One extra row tells whether there is a next page.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM workouts WHERE user_id = ? AND (date, id) < (?, ?) \
+             ORDER BY date DESC, id DESC LIMIT ?"
+        );
+        let (date, id) = match before {
+            Some(cursor) => (cursor.date, cursor.id),
+            None => (Date::MAX, i64::MAX),
+        };
+        let rows: Vec<WorkoutRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(date)
+            .bind(id)
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut workouts: Vec<Workout> = rows.into_iter().map(WorkoutRow::into_workout).collect();
+        let next = (workouts.len() as i64 > limit).then(|| {
+            workouts.truncate(limit as usize);
+            PageCursor::after(workouts.last().expect("a full page has a last row")).encode()
+        });
+        Ok(WorkoutPage { workouts, next })
+    }
+
+    pub async fn find_workout(&self, user_id: i64, id: i64) -> Result<Option<Workout>, AppError> {
+        let sql = format!("SELECT {COLUMNS} FROM workouts WHERE id = ? AND user_id = ?");
+        let row: Option<WorkoutRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(WorkoutRow::into_workout))
+    }
+
+    pub async fn create_workout(
+        &self,
+        user_id: i64,
+        workout: &NewWorkout,
+    ) -> Result<Workout, AppError> {
+        let sql = format!(
+            "INSERT INTO workouts (user_id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        );
+        let row: WorkoutRow = bind_fields!(sqlx::query_as(&sql).bind(user_id), workout)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.into_workout())
+    }
+
+    /// Replaces every field; `None` when the user has no workout with this id.
+    pub async fn update_workout(
+        &self,
+        user_id: i64,
+        id: i64,
+        workout: &NewWorkout,
+    ) -> Result<Option<Workout>, AppError> {
+        let sql = format!(
+            "UPDATE workouts SET date = ?, kind = ?, duration_minutes = ?, distance_m = ?, \
+             sets = ?, reps = ?, weight_g = ?, notes = ? \
+             WHERE id = ? AND user_id = ? RETURNING {COLUMNS}"
+        );
+        let row: Option<WorkoutRow> = bind_fields!(sqlx::query_as(&sql), workout)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(WorkoutRow::into_workout))
+    }
+
+    /// True when a workout was deleted, false when the user has none with this id.
+    pub async fn delete_workout(&self, user_id: i64, id: i64) -> Result<bool, AppError> {
+        let deleted = sqlx::query("DELETE FROM workouts WHERE id = ? AND user_id = ?")
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    pub async fn delete_workouts_of(&self, user_id: i64) -> Result<u64, AppError> {
+        let deleted = sqlx::query("DELETE FROM workouts WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    /// The dashboard's figures, from two index range scans: the total, and
+    /// per-day counts over the window the chart and the month need.
+    pub async fn workout_summary(&self, user_id: i64, today: Date) -> Result<Summary, AppError> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workouts WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let days: Vec<(Date, i64)> = sqlx::query_as(
+            "SELECT date, COUNT(*) FROM workouts WHERE user_id = ? AND date >= ? GROUP BY date",
+        )
+        .bind(user_id)
+        .bind(Summary::window_start(today))
+        .fetch_all(&self.pool)
+        .await?;
+        let days: Vec<(Date, u32)> = days
+            .into_iter()
+            .map(|(day, count)| (day, u32::try_from(count).unwrap_or(u32::MAX)))
+            .collect();
+        Ok(Summary::from_daily_counts(
+            today,
+            u32::try_from(total).unwrap_or(u32::MAX),
+            &days,
+        ))
+    }
+}

@@ -1,0 +1,669 @@
+//! Workouts as browser and server share them, and the form input parsed into
+//! values that are valid by construction: a [`NewWorkout`] cannot hold a
+//! negative distance or a date in the next century.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, Month, Weekday};
+
+use crate::error::AppError;
+
+/// One logged workout, as the owner sees it. Distances and weights are whole
+/// metres and grams, so no floating-point value is ever stored or compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workout {
+    pub id: i64,
+    #[serde(with = "iso_date")]
+    pub date: Date,
+    pub kind: String,
+    pub duration_minutes: Option<u16>,
+    pub distance_m: Option<u32>,
+    pub sets: Option<u16>,
+    pub reps: Option<u16>,
+    pub weight_g: Option<u32>,
+    pub notes: String,
+}
+
+/// One page of a user's workouts, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkoutPage {
+    pub workouts: Vec<Workout>,
+    /// Pass as `before` to get the next (older) page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// The dashboard's figures. Weeks start on Monday; "today" is the server's
+/// date in UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    #[serde(with = "iso_date")]
+    pub today: Date,
+    pub this_week: u32,
+    pub this_month: u32,
+    pub total: u32,
+    /// The last [`Summary::WEEKS`] weeks, oldest first, ending with this week.
+    pub weeks: Vec<WeekCount>,
+}
+
+impl Summary {
+    pub const WEEKS: usize = 8;
+
+    /// The earliest date [`Summary::from_daily_counts`] needs counts from.
+    pub fn window_start(today: Date) -> Date {
+        let weeks_back = Duration::weeks(Self::WEEKS as i64 - 1);
+        month_start(today).min(week_start(today) - weeks_back)
+    }
+
+    /// Buckets per-day counts (from [`Summary::window_start`] on) into the
+    /// week, the month and the last eight weeks.
+    pub fn from_daily_counts(today: Date, total: u32, days: &[(Date, u32)]) -> Self {
+        let this_week_starts = week_start(today);
+        let count_from = |start: Date, end: Option<Date>| -> u32 {
+            days.iter()
+                .filter(|(day, _)| *day >= start && end.is_none_or(|end| *day < end))
+                .map(|(_, count)| count)
+                .sum()
+        };
+        let weeks = (0..Self::WEEKS as i64)
+            .rev()
+            .map(|back| {
+                let starts = this_week_starts - Duration::weeks(back);
+                let ends = (back > 0).then(|| starts + Duration::weeks(1));
+                WeekCount {
+                    starts,
+                    count: count_from(starts, ends),
+                }
+            })
+            .collect();
+        Self {
+            today,
+            this_week: count_from(this_week_starts, None),
+            this_month: count_from(month_start(today), None),
+            total,
+            weeks,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekCount {
+    #[serde(with = "iso_date")]
+    pub starts: Date,
+    pub count: u32,
+}
+
+/// The Monday that starts the week of `date`.
+pub fn week_start(date: Date) -> Date {
+    date - Duration::days(i64::from(date.weekday().number_days_from_monday()))
+}
+
+pub fn month_start(date: Date) -> Date {
+    date.replace_day(1).expect("every month has a first day")
+}
+
+/// The workout form as it arrives: every field a string, optional ones may be
+/// missing or blank. Field names are the form's and the API's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkoutForm {
+    pub date: String,
+    pub kind: String,
+    pub duration_minutes: Option<String>,
+    pub distance_km: Option<String>,
+    pub sets: Option<String>,
+    pub reps: Option<String>,
+    pub weight_kg: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A workout that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWorkout {
+    pub date: Date,
+    pub kind: String,
+    pub duration_minutes: Option<u16>,
+    pub distance_m: Option<u32>,
+    pub sets: Option<u16>,
+    pub reps: Option<u16>,
+    pub weight_g: Option<u32>,
+    pub notes: String,
+}
+
+impl NewWorkout {
+    pub const KIND_MAX_CHARS: usize = 40;
+    pub const NOTES_MAX_CHARS: usize = 1000;
+    pub const MAX_MINUTES: u16 = 24 * 60;
+    pub const MAX_KM: u32 = 1000;
+    pub const MAX_SETS: u16 = 100;
+    pub const MAX_REPS: u16 = 1000;
+    pub const MAX_KG: u32 = 1000;
+    /// Earliest date accepted: nobody logs workouts from before this.
+    pub const EARLIEST: Date = match Date::from_calendar_date(1900, Month::January, 1) {
+        Ok(date) => date,
+        Err(_) => panic!("valid constant date"),
+    };
+
+    /// Checks every field against its rule; the first failure names its field.
+    /// `today` bounds the date (one day of slack for time zones ahead of UTC).
+    pub fn parse(form: &WorkoutForm, today: Date) -> Result<Self, AppError> {
+        Ok(Self {
+            date: parse_date(&form.date, today)?,
+            kind: parse_kind(&form.kind)?,
+            duration_minutes: parse_whole(
+                "duration_minutes",
+                &form.duration_minutes,
+                1,
+                Self::MAX_MINUTES,
+            )?,
+            distance_m: parse_thousandths("distance_km", &form.distance_km, Self::MAX_KM)?,
+            sets: parse_whole("sets", &form.sets, 1, Self::MAX_SETS)?,
+            reps: parse_whole("reps", &form.reps, 1, Self::MAX_REPS)?,
+            weight_g: parse_thousandths("weight_kg", &form.weight_kg, Self::MAX_KG)?,
+            notes: parse_notes(form.notes.as_deref().unwrap_or(""))?,
+        })
+    }
+}
+
+fn parse_date(raw: &str, today: Date) -> Result<Date, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(AppError::invalid("date", "Enter the date of the workout"));
+    }
+    let date = parse_iso_date(raw)
+        .ok_or_else(|| AppError::invalid("date", "Enter the date as YYYY-MM-DD"))?;
+    let latest = today.next_day().unwrap_or(today);
+    if date > latest {
+        return Err(AppError::invalid(
+            "date",
+            "The date cannot be in the future",
+        ));
+    }
+    if date < NewWorkout::EARLIEST {
+        return Err(AppError::invalid(
+            "date",
+            "The date must be in 1900 or later",
+        ));
+    }
+    Ok(date)
+}
+
+/// Strict `YYYY-MM-DD` with a real calendar day (no 2026-02-30).
+pub fn parse_iso_date(raw: &str) -> Option<Date> {
+    let bytes = raw.as_bytes();
+    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    if !digits_at(0..4) || !digits_at(5..7) || !digits_at(8..10) {
+        return None;
+    }
+    let year: i32 = raw[0..4].parse().ok()?;
+    let month: u8 = raw[5..7].parse().ok()?;
+    let day: u8 = raw[8..10].parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+fn parse_kind(raw: &str) -> Result<String, AppError> {
+    let kind = raw.trim();
+    if kind.is_empty() {
+        return Err(AppError::invalid(
+            "kind",
+            "Enter what kind of workout it was, like Run or Squat",
+        ));
+    }
+    if kind.chars().count() > NewWorkout::KIND_MAX_CHARS {
+        return Err(AppError::invalid(
+            "kind",
+            format!("Keep the kind to {} characters", NewWorkout::KIND_MAX_CHARS),
+        ));
+    }
+    if kind.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "kind",
+            "The kind cannot contain control characters",
+        ));
+    }
+    Ok(kind.to_owned())
+}
+
+fn parse_notes(raw: &str) -> Result<String, AppError> {
+    // Browsers send CRLF line breaks from a textarea; store plain LF.
+    let notes = raw.trim().replace("\r\n", "\n");
+    if notes.chars().count() > NewWorkout::NOTES_MAX_CHARS {
+        return Err(AppError::invalid(
+            "notes",
+            format!(
+                "Keep the notes to {} characters",
+                NewWorkout::NOTES_MAX_CHARS
+            ),
+        ));
+    }
+    if notes
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(AppError::invalid(
+            "notes",
+            "The notes cannot contain control characters",
+        ));
+    }
+    Ok(notes)
+}
+
+/// A label for each numeric field, for messages.
+fn label(field: &str) -> &'static str {
+    match field {
+        "duration_minutes" => "The duration in minutes",
+        "distance_km" => "The distance in km",
+        "sets" => "The number of sets",
+        "reps" => "The number of reps",
+        "weight_kg" => "The weight in kg",
+        _ => "The value",
+    }
+}
+
+fn blank_to_none(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+/// An optional whole number in `min..=max`.
+fn parse_whole(
+    field: &str,
+    raw: &Option<String>,
+    min: u16,
+    max: u16,
+) -> Result<Option<u16>, AppError> {
+    let Some(raw) = blank_to_none(raw) else {
+        return Ok(None);
+    };
+    let out_of_range = || {
+        AppError::invalid(
+            field,
+            format!(
+                "{} must be a whole number from {min} to {max}",
+                label(field)
+            ),
+        )
+    };
+    if !raw.bytes().all(|b| b.is_ascii_digit()) || raw.len() > 6 {
+        return Err(out_of_range());
+    }
+    match raw.parse::<u16>() {
+        Ok(value) if (min..=max).contains(&value) => Ok(Some(value)),
+        _ => Err(out_of_range()),
+    }
+}
+
+/// An optional positive decimal with at most three decimals (`5`, `5.25`,
+/// `5,25`), up to `max`, returned in thousandths (km to m, kg to g).
+fn parse_thousandths(field: &str, raw: &Option<String>, max: u32) -> Result<Option<u32>, AppError> {
+    let Some(raw) = blank_to_none(raw) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        AppError::invalid(
+            field,
+            format!(
+                "{} must be a number above 0 and at most {max}, with up to 3 decimals",
+                label(field)
+            ),
+        )
+    };
+    let (whole, fraction) = raw.split_once(['.', ',']).unwrap_or((raw, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty()
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || whole.len() > 7
+        || fraction.len() > 3
+    {
+        return Err(invalid());
+    }
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| invalid())?
+    };
+    let fraction: u32 = format!("{fraction:0<3}").parse().map_err(|_| invalid())?;
+    let thousandths = whole
+        .checked_mul(1000)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(invalid)?;
+    if thousandths == 0 || thousandths > max * 1000 {
+        return Err(invalid());
+    }
+    Ok(Some(thousandths))
+}
+
+/// Keyset cursor for paging: the last row's date and id, as `YYYY-MM-DD_ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCursor {
+    pub date: Date,
+    pub id: i64,
+}
+
+impl PageCursor {
+    pub fn after(workout: &Workout) -> Self {
+        Self {
+            date: workout.date,
+            id: workout.id,
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let invalid = || {
+            AppError::invalid(
+                "before",
+                "The page cursor is not valid; start again from the first page",
+            )
+        };
+        let (date, id) = raw.trim().split_once('_').ok_or_else(invalid)?;
+        let date = parse_iso_date(date).ok_or_else(invalid)?;
+        let id = id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(invalid)?;
+        Ok(Self { date, id })
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}_{}", format_iso_date(self.date), self.id)
+    }
+}
+
+/// How many workouts one page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize(u16);
+
+impl PageSize {
+    pub const DEFAULT: u16 = 20;
+    pub const MAX: u16 = 100;
+
+    pub fn parse(raw: Option<u32>) -> Result<Self, AppError> {
+        match raw {
+            None => Ok(Self(Self::DEFAULT)),
+            Some(n) if (1..=u32::from(Self::MAX)).contains(&n) => Ok(Self(n as u16)),
+            Some(_) => Err(AppError::invalid(
+                "limit",
+                format!("The page size must be from 1 to {}", Self::MAX),
+            )),
+        }
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+pub fn format_iso_date(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// `Mon 3 Nov 2026`: how dates read in the list.
+pub fn format_long_date(date: Date) -> String {
+    format!(
+        "{} {} {} {}",
+        weekday_abbr(date.weekday()),
+        date.day(),
+        month_abbr(date.month()),
+        date.year()
+    )
+}
+
+/// `3 Nov`: how weeks read under the chart.
+pub fn format_short_date(date: Date) -> String {
+    format!("{} {}", date.day(), month_abbr(date.month()))
+}
+
+fn weekday_abbr(day: Weekday) -> &'static str {
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][day.number_days_from_monday() as usize]
+}
+
+fn month_abbr(month: Month) -> &'static str {
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][usize::from(u8::from(month)) - 1]
+}
+
+/// Thousandths as a short decimal: 5200 -> "5.2", 60000 -> "60".
+pub fn format_thousandths(value: u32) -> String {
+    let whole = value / 1000;
+    let fraction = value % 1000;
+    if fraction == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction:03}")
+            .trim_end_matches('0')
+            .to_owned()
+    }
+}
+
+/// Dates cross the wire as `YYYY-MM-DD`, which is also what `<input type=date>`
+/// reads and writes.
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::format_iso_date(*date))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        super::parse_iso_date(&raw).ok_or_else(|| D::Error::custom("expected a YYYY-MM-DD date"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 23);
+
+    fn form() -> WorkoutForm {
+        WorkoutForm {
+            date: "2026-11-20".into(),
+            kind: " Run ".into(),
+            duration_minutes: Some("42".into()),
+            distance_km: Some("10,5".into()),
+            sets: Some("".into()),
+            reps: None,
+            weight_kg: Some("  ".into()),
+            notes: Some("easy\r\npace ".into()),
+        }
+    }
+
+    fn field_of(form: &WorkoutForm) -> Option<String> {
+        NewWorkout::parse(form, TODAY)
+            .err()
+            .and_then(|err| err.field().map(str::to_owned))
+    }
+
+    #[test]
+    fn a_valid_form_is_normalised() {
+        let workout = NewWorkout::parse(&form(), TODAY).unwrap();
+        assert_eq!(workout.date, date!(2026 - 11 - 20));
+        assert_eq!(workout.kind, "Run");
+        assert_eq!(workout.duration_minutes, Some(42));
+        assert_eq!(workout.distance_m, Some(10_500));
+        assert_eq!(workout.sets, None, "blank is absent");
+        assert_eq!(workout.weight_g, None);
+        assert_eq!(workout.notes, "easy\npace");
+    }
+
+    #[test]
+    fn each_invalid_field_is_named() {
+        type Breakage = fn(&mut WorkoutForm);
+        let cases: Vec<(&str, Breakage)> = vec![
+            ("date", |f| f.date = String::new()),
+            ("date", |f| f.date = "2026-02-30".into()),
+            ("date", |f| f.date = "20-11-2026".into()),
+            ("date", |f| f.date = "2026-11-25".into()),
+            ("date", |f| f.date = "1899-12-31".into()),
+            ("date", |f| f.date = "２０２６-11-20".into()),
+            ("kind", |f| f.kind = "   ".into()),
+            ("kind", |f| f.kind = "x".repeat(41)),
+            ("kind", |f| f.kind = "Run\u{0}".into()),
+            ("duration_minutes", |f| {
+                f.duration_minutes = Some("0".into())
+            }),
+            ("duration_minutes", |f| {
+                f.duration_minutes = Some("-5".into())
+            }),
+            ("duration_minutes", |f| {
+                f.duration_minutes = Some("1441".into())
+            }),
+            ("duration_minutes", |f| {
+                f.duration_minutes = Some("99999999999999999999".into())
+            }),
+            ("duration_minutes", |f| {
+                f.duration_minutes = Some("1e3".into())
+            }),
+            ("distance_km", |f| f.distance_km = Some("-1".into())),
+            ("distance_km", |f| f.distance_km = Some("0".into())),
+            ("distance_km", |f| f.distance_km = Some("1000.001".into())),
+            ("distance_km", |f| f.distance_km = Some("1.2345".into())),
+            ("distance_km", |f| f.distance_km = Some("NaN".into())),
+            ("distance_km", |f| f.distance_km = Some(".".into())),
+            ("sets", |f| f.sets = Some("101".into())),
+            ("reps", |f| f.reps = Some("1001".into())),
+            ("weight_kg", |f| f.weight_kg = Some("4294967.296".into())),
+            ("weight_kg", |f| f.weight_kg = Some("inf".into())),
+            ("notes", |f| f.notes = Some("x".repeat(1001))),
+        ];
+        for (field, break_it) in cases {
+            let mut broken = form();
+            break_it(&mut broken);
+            assert_eq!(field_of(&broken).as_deref(), Some(field), "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_count_characters() {
+        let mut f = form();
+        f.date = "2026-11-24".into(); // tomorrow: a time zone ahead of UTC
+        f.kind = "é".repeat(40);
+        f.duration_minutes = Some("1440".into());
+        f.distance_km = Some("1000".into());
+        f.weight_kg = Some(".5".into());
+        f.notes = Some("ü".repeat(1000));
+        let workout = NewWorkout::parse(&f, TODAY).unwrap();
+        assert_eq!(workout.distance_m, Some(1_000_000));
+        assert_eq!(workout.weight_g, Some(500));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = PageCursor {
+            date: date!(2026 - 01 - 05),
+            id: 42,
+        };
+        assert_eq!(cursor.encode(), "2026-01-05_42");
+        assert_eq!(PageCursor::parse(&cursor.encode()).unwrap(), cursor);
+        for bad in [
+            "",
+            "2026-01-05",
+            "2026-01-05_",
+            "2026-01-05_-1",
+            "x_1",
+            "2026-13-01_1",
+            "2026-01-05_1_2",
+        ] {
+            assert_eq!(
+                PageCursor::parse(bad).unwrap_err().field(),
+                Some("before"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn page_size_defaults_and_bounds() {
+        assert_eq!(PageSize::parse(None).unwrap().get(), PageSize::DEFAULT);
+        assert_eq!(PageSize::parse(Some(100)).unwrap().get(), 100);
+        assert!(PageSize::parse(Some(0)).is_err());
+        assert!(PageSize::parse(Some(101)).is_err());
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_months_on_the_first() {
+        assert_eq!(week_start(date!(2026 - 11 - 23)), date!(2026 - 11 - 23)); // a Monday
+        assert_eq!(week_start(date!(2026 - 11 - 29)), date!(2026 - 11 - 23));
+        assert_eq!(week_start(date!(2026 - 11 - 01)), date!(2026 - 10 - 26));
+        assert_eq!(month_start(date!(2026 - 11 - 23)), date!(2026 - 11 - 01));
+    }
+
+    #[test]
+    fn the_summary_buckets_days_into_week_month_and_eight_weeks() {
+        // Today is Monday 23 Nov; the month started on a Sunday in the week before.
+        let days = [
+            (date!(2026 - 11 - 24), 1), // tomorrow (a time zone ahead): this week
+            (date!(2026 - 11 - 23), 2), // today
+            (date!(2026 - 11 - 22), 1), // last week, this month
+            (date!(2026 - 11 - 01), 1), // first of the month, in the week of 26 Oct
+            (date!(2026 - 10 - 31), 4), // last month
+            (date!(2026 - 10 - 05), 5), // the Monday that starts the oldest week shown
+            (date!(2026 - 10 - 04), 7), // before the chart
+        ];
+        assert_eq!(Summary::window_start(TODAY), date!(2026 - 10 - 05));
+        let summary = Summary::from_daily_counts(TODAY, 30, &days);
+        assert_eq!(
+            (summary.this_week, summary.this_month, summary.total),
+            (3, 5, 30)
+        );
+        let weeks: Vec<(Date, u32)> = summary.weeks.iter().map(|w| (w.starts, w.count)).collect();
+        assert_eq!(
+            weeks,
+            vec![
+                (date!(2026 - 10 - 05), 5),
+                (date!(2026 - 10 - 12), 0),
+                (date!(2026 - 10 - 19), 0),
+                (date!(2026 - 10 - 26), 5),
+                (date!(2026 - 11 - 02), 0),
+                (date!(2026 - 11 - 09), 0),
+                (date!(2026 - 11 - 16), 1),
+                (date!(2026 - 11 - 23), 3),
+            ]
+        );
+        // At the end of a long month the eight weeks still reach further back.
+        assert_eq!(
+            Summary::window_start(date!(2026 - 03 - 31)),
+            date!(2026 - 02 - 09)
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_format_for_people() {
+        assert_eq!(format_thousandths(5200), "5.2");
+        assert_eq!(format_thousandths(60_000), "60");
+        assert_eq!(format_thousandths(1), "0.001");
+        assert_eq!(format_long_date(date!(2026 - 11 - 23)), "Mon 23 Nov 2026");
+        assert_eq!(format_short_date(date!(2026 - 11 - 03)), "3 Nov");
+    }
+
+    #[test]
+    fn workouts_serialise_dates_as_iso_strings() {
+        let workout = Workout {
+            id: 1,
+            date: date!(2026 - 11 - 03),
+            kind: "Run".into(),
+            duration_minutes: None,
+            distance_m: Some(5000),
+            sets: None,
+            reps: None,
+            weight_g: None,
+            notes: String::new(),
+        };
+        let json = serde_json::to_value(&workout).unwrap();
+        assert_eq!(json["date"], "2026-11-03");
+        assert_eq!(serde_json::from_value::<Workout>(json).unwrap(), workout);
+    }
+}

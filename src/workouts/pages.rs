@@ -1,0 +1,433 @@
+//! The dashboard's workout UI: summary and chart, the add form, and the list
+//! with inline edit and confirmed delete.
+//!
+//! Which workout is being edited or deleted lives in the URL (`?edit=ID`,
+//! `?delete=ID`), and paging too (`?before=CURSOR`). So every control is a
+//! plain link or an `ActionForm`: with WASM loaded they update in place without
+//! a page load; without JavaScript they are ordinary navigations and form posts.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::domain::{
+    NewWorkout, Summary, WeekCount, Workout, format_iso_date, format_long_date, format_short_date,
+    format_thousandths,
+};
+use super::{CreateWorkout, DeleteWorkout, UpdateWorkout, list_workouts, workout_summary};
+use crate::auth::pages::FormError;
+use crate::auth::{Auth, CurrentUser, unauthorized};
+
+/// Where the dashboard's URL state is: which page, and which row is open.
+#[derive(Clone, Copy)]
+struct DashboardUrl {
+    before: Memo<Option<String>>,
+    editing: Memo<Option<i64>>,
+    deleting: Memo<Option<i64>>,
+}
+
+impl DashboardUrl {
+    fn from_query() -> Self {
+        let query = use_query_map();
+        let id = move |key: &str| query.read().get(key).and_then(|v| v.parse::<i64>().ok());
+        Self {
+            before: Memo::new(move |_| query.read().get("before").filter(|v| !v.is_empty())),
+            editing: Memo::new(move |_| id("edit")),
+            deleting: Memo::new(move |_| id("delete")),
+        }
+    }
+
+    /// The current page of the list, with nothing open.
+    fn list_href(&self) -> String {
+        dashboard_href(self.before.get_untracked().as_deref(), None)
+    }
+
+    /// The current page with `action` (`edit` or `delete`) open on `id`.
+    fn open_href(&self, action: &str, id: i64) -> String {
+        dashboard_href(self.before.get_untracked().as_deref(), Some((action, id)))
+    }
+}
+
+fn dashboard_href(before: Option<&str>, open: Option<(&str, i64)>) -> String {
+    let mut params = Vec::new();
+    if let Some(before) = before {
+        params.push(format!("before={before}"));
+    }
+    if let Some((action, id)) = open {
+        params.push(format!("{action}={id}"));
+    }
+    let anchor = open
+        .map(|(_, id)| format!("#workout-{id}"))
+        .unwrap_or_default();
+    if params.is_empty() {
+        "/dashboard".to_owned()
+    } else {
+        format!("/dashboard?{}{anchor}", params.join("&"))
+    }
+}
+
+/// The dashboard for a logged-in user.
+#[component]
+pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
+    let auth = Auth::expect();
+    let url = DashboardUrl::from_query();
+    let create = ServerAction::<CreateWorkout>::new();
+    let update = ServerAction::<UpdateWorkout>::new();
+    let delete = ServerAction::<DeleteWorkout>::new();
+
+    // Bumped only when a change succeeds: a refused form must not refetch (and
+    // re-render) anything, so what the user typed stays in place.
+    let saved = RwSignal::new(0_u32);
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            saved.update(|n| *n += 1);
+            // Ready for the next one. The refetch patches the form in place,
+            // which would keep what was typed.
+            if let Some(form) = add_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    Effect::new(move || {
+        let updated = matches!(update.value().get(), Some(Ok(_)));
+        let deleted = matches!(delete.value().get(), Some(Ok(())));
+        if updated || deleted {
+            saved.update(|n| *n += 1);
+            navigate(
+                &url.list_href(),
+                leptos_router::NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    let page = Resource::new(
+        move || (url.before.get(), saved.get()),
+        |(before, _)| list_workouts(before, None),
+    );
+    let summary = Resource::new(move || saved.get(), |_| workout_summary());
+
+    // A session that ended under us (logged out elsewhere, user deleted): ask
+    // who is logged in again, and the route gate sends the browser to /login.
+    auth.refresh_when(move || {
+        unauthorized(page.get())
+            || unauthorized(summary.get())
+            || unauthorized(create.value().get())
+            || unauthorized(update.value().get())
+            || unauthorized(delete.value().get())
+    });
+
+    view! {
+        <section class="card">
+            <h1>"Hello, " <span data-testid="dashboard-email">{user.email}</span></h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading your summary…"</p> }>
+                {move || Suspend::new(async move {
+                    match summary.await {
+                        Ok(summary) => view! {
+                            <SummaryPanel summary=summary.clone() />
+                            <NewWorkoutForm action=create today=summary.today form_ref=add_form />
+                        }.into_any(),
+                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section class="card">
+            <h2>"Your workouts"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading your workouts…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! {
+                            <WorkoutList workouts=page.workouts url update delete />
+                            <Pager next=page.next url />
+                        }.into_any(),
+                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SummaryPanel(summary: Summary) -> impl IntoView {
+    view! {
+        <div class="stats" data-testid="summary">
+            <Stat label="This week" value=summary.this_week testid="stat-week" />
+            <Stat label="This month" value=summary.this_month testid="stat-month" />
+            <Stat label="Total" value=summary.total testid="stat-total" />
+        </div>
+        <WeeksChart weeks=summary.weeks />
+    }
+}
+
+#[component]
+fn Stat(label: &'static str, value: u32, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <span class="stat-value" data-testid=testid>{value}</span>
+            <span class="stat-label">{label}</span>
+        </div>
+    }
+}
+
+/// Workouts per week as an inline SVG bar chart: no script, no chart library.
+#[component]
+fn WeeksChart(weeks: Vec<WeekCount>) -> impl IntoView {
+    const BAR: f64 = 28.0;
+    const GAP: f64 = 12.0;
+    const PLOT: f64 = 80.0;
+    let highest = weeks.iter().map(|w| w.count).max().unwrap_or(0).max(1);
+    let width = weeks.len() as f64 * (BAR + GAP);
+    let summary: String = weeks
+        .iter()
+        .map(|w| format!("week of {}: {}", format_short_date(w.starts), w.count))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bars = weeks
+        .into_iter()
+        .enumerate()
+        .map(|(i, week)| {
+            let x = i as f64 * (BAR + GAP) + GAP / 2.0;
+            let height = f64::from(week.count) / f64::from(highest) * PLOT;
+            let y = 16.0 + PLOT - height;
+            view! {
+                <g data-testid="week-bar" data-count=week.count>
+                    <rect x=x y=y width=BAR height=height.max(1.0) rx="3" />
+                    <text class="bar-count" x=x + BAR / 2.0 y=y - 4.0>{week.count}</text>
+                    <text class="bar-label" x=x + BAR / 2.0 y=16.0 + PLOT + 14.0>
+                        {format_short_date(week.starts)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg
+                viewBox=format!("0 0 {width} 116")
+                role="img"
+                aria-label=format!("Workouts per week over the last 8 weeks: {summary}")
+            >
+                {bars}
+            </svg>
+            <figcaption class="muted">"Workouts per week, last 8 weeks"</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+fn NewWorkoutForm(
+    action: ServerAction<CreateWorkout>,
+    today: time::Date,
+    form_ref: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <details class="add-workout" open>
+            <summary>"Add a workout"</summary>
+            <ActionForm action node_ref=form_ref attr:class="workout-form" attr:data-testid="add-workout">
+                <WorkoutFields workout=None today=Some(today) />
+                <FormError error />
+                <button type="submit" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Add workout" }}
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// The form fields, filled with `workout`'s values, or empty but for the date
+/// (`today`) for a new one. The server checks every rule again; the browser's
+/// own checks only save a round trip.
+#[component]
+fn WorkoutFields(workout: Option<Workout>, today: Option<time::Date>) -> impl IntoView {
+    let w = workout.as_ref();
+    let date = w
+        .map(|w| w.date)
+        .or(today)
+        .map(format_iso_date)
+        .unwrap_or_default();
+    let number = |value: Option<u16>| value.map(|v| v.to_string()).unwrap_or_default();
+    let decimal = |value: Option<u32>| value.map(format_thousandths).unwrap_or_default();
+    // Tomorrow: the server allows one day of slack for time zones ahead of UTC.
+    let max_date = today.map(|today| format_iso_date(today.next_day().unwrap_or(today)));
+    let earliest = format_iso_date(NewWorkout::EARLIEST);
+    view! {
+        <div class="fields">
+            <label>"Date"
+                <input type="date" name="date" required value=date max=max_date min=earliest />
+            </label>
+            <label>"Kind"
+                <input type="text" name="kind" required maxlength=NewWorkout::KIND_MAX_CHARS list="workout-kinds"
+                    placeholder="Run, Squat, …" value=w.map(|w| w.kind.clone()).unwrap_or_default() />
+            </label>
+            <label>"Minutes"
+                <input type="number" name="duration_minutes" min="1" max=NewWorkout::MAX_MINUTES step="1"
+                    value=number(w.and_then(|w| w.duration_minutes)) />
+            </label>
+            <label>"Distance (km)"
+                <input type="number" name="distance_km" min="0.001" max=NewWorkout::MAX_KM step="0.001"
+                    value=decimal(w.and_then(|w| w.distance_m)) />
+            </label>
+            <label>"Sets"
+                <input type="number" name="sets" min="1" max=NewWorkout::MAX_SETS step="1"
+                    value=number(w.and_then(|w| w.sets)) />
+            </label>
+            <label>"Reps"
+                <input type="number" name="reps" min="1" max=NewWorkout::MAX_REPS step="1"
+                    value=number(w.and_then(|w| w.reps)) />
+            </label>
+            <label>"Weight (kg)"
+                <input type="number" name="weight_kg" min="0.001" max=NewWorkout::MAX_KG step="0.001"
+                    value=decimal(w.and_then(|w| w.weight_g)) />
+            </label>
+            <label class="notes">"Notes"
+                <textarea name="notes" maxlength=NewWorkout::NOTES_MAX_CHARS rows="2">
+                    {w.map(|w| w.notes.clone()).unwrap_or_default()}
+                </textarea>
+            </label>
+        </div>
+        <datalist id="workout-kinds">
+            {["Run", "Walk", "Cycle", "Swim", "Row", "Squat", "Bench press", "Deadlift", "Pull-ups", "Yoga"]
+                .map(|kind| view! { <option value=kind></option> })}
+        </datalist>
+    }
+}
+
+#[component]
+fn WorkoutList(
+    workouts: Vec<Workout>,
+    url: DashboardUrl,
+    update: ServerAction<UpdateWorkout>,
+    delete: ServerAction<DeleteWorkout>,
+) -> impl IntoView {
+    if workouts.is_empty() {
+        return view! {
+            <p class="muted" data-testid="no-workouts">"No workouts here yet. Add your first one above."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="workouts" data-testid="workout-list">
+            {workouts
+                .into_iter()
+                .map(|workout| view! { <WorkoutItem workout url update delete /> })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn WorkoutItem(
+    workout: Workout,
+    url: DashboardUrl,
+    update: ServerAction<UpdateWorkout>,
+    delete: ServerAction<DeleteWorkout>,
+) -> impl IntoView {
+    let id = workout.id;
+    let editing = move || url.editing.get() == Some(id);
+    let deleting = move || url.deleting.get() == Some(id);
+    let facts = workout_facts(&workout);
+    let shown = workout.clone();
+    view! {
+        <li class="workout" id=format!("workout-{id}") data-testid="workout" data-id=id>
+            <Show
+                when=editing
+                fallback=move || {
+                    let w = shown.clone();
+                    view! {
+                        <div class="workout-main">
+                            <span class="workout-date">{format_long_date(w.date)}</span>
+                            <strong class="workout-kind" data-testid="workout-kind">{w.kind.clone()}</strong>
+                            <span class="workout-facts" data-testid="workout-facts">{facts.clone()}</span>
+                            {(!w.notes.is_empty()).then(|| view! { <p class="workout-notes">{w.notes.clone()}</p> })}
+                        </div>
+                        <div class="workout-actions">
+                            <A href=move || url.open_href("edit", id) scroll=false>"Edit"</A>
+                            <A href=move || url.open_href("delete", id) scroll=false>"Delete"</A>
+                        </div>
+                        <Show when=deleting>
+                            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                <span>"Delete this workout? This cannot be undone."</span>
+                                <ActionForm action=delete attr:class="inline">
+                                    <input type="hidden" name="id" value=id />
+                                    <button type="submit" class="danger" disabled=move || delete.pending().get()>
+                                        {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
+                                    </button>
+                                </ActionForm>
+                                <A href=move || url.list_href() scroll=false>"Cancel"</A>
+                                <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
+                            </div>
+                        </Show>
+                    }
+                }
+            >
+                <EditWorkoutForm workout=workout.clone() url update />
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn EditWorkoutForm(
+    workout: Workout,
+    url: DashboardUrl,
+    update: ServerAction<UpdateWorkout>,
+) -> impl IntoView {
+    let id = workout.id;
+    view! {
+        <ActionForm action=update attr:class="workout-form" attr:data-testid="edit-workout">
+            <input type="hidden" name="id" value=id />
+            <WorkoutFields workout=Some(workout) today=None />
+            <FormError error=Signal::derive(move || update.value().get().and_then(Result::err)) />
+            <div class="form-actions">
+                <button type="submit" disabled=move || update.pending().get()>
+                    {move || if update.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <A href=move || url.list_href() scroll=false>"Cancel"</A>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// `42 min · 10.5 km · 3 × 10 · 60 kg`
+fn workout_facts(w: &Workout) -> String {
+    let mut facts = Vec::new();
+    if let Some(minutes) = w.duration_minutes {
+        facts.push(format!("{minutes} min"));
+    }
+    if let Some(metres) = w.distance_m {
+        facts.push(format!("{} km", format_thousandths(metres)));
+    }
+    match (w.sets, w.reps) {
+        (Some(sets), Some(reps)) => facts.push(format!("{sets} × {reps}")),
+        (Some(sets), None) => facts.push(format!("{sets} sets")),
+        (None, Some(reps)) => facts.push(format!("{reps} reps")),
+        (None, None) => {}
+    }
+    if let Some(grams) = w.weight_g {
+        facts.push(format!("{} kg", format_thousandths(grams)));
+    }
+    facts.join(" · ")
+}
+
+#[component]
+fn Pager(next: Option<String>, url: DashboardUrl) -> impl IntoView {
+    let on_first_page = move || url.before.get().is_none();
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <Show when=move || !on_first_page()>
+                <A href="/dashboard">"← Newest"</A>
+            </Show>
+            {next.map(|cursor| view! {
+                <A href=dashboard_href(Some(&cursor), None) attr:data-testid="older">"Older workouts →"</A>
+            })}
+        </nav>
+    }
+}

@@ -1,0 +1,92 @@
+//! What the workout server functions do. Each one starts from the session's
+//! user and passes that user's id to every query, so no request can reach
+//! another user's rows: a foreign id behaves exactly like a missing one (404).
+
+use time::{Date, OffsetDateTime};
+
+use super::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutForm, WorkoutPage};
+use crate::auth::server::{redirect_plain_form_post, require_user};
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+/// The server's calendar date. Weeks and months in the summary, and the
+/// latest date a workout may have, are counted from it.
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+pub async fn list(before: Option<&str>, limit: Option<u32>) -> Result<WorkoutPage, AppError> {
+    let user = require_user().await?;
+    let before = before
+        .filter(|raw| !raw.trim().is_empty())
+        .map(PageCursor::parse)
+        .transpose()?;
+    let size = PageSize::parse(limit)?;
+    let state = AppState::from_context()?;
+    state.db.list_workouts(user.id, before, size).await
+}
+
+pub async fn get(id: i64) -> Result<Workout, AppError> {
+    let user = require_user().await?;
+    let state = AppState::from_context()?;
+    state
+        .db
+        .find_workout(user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn summary() -> Result<Summary, AppError> {
+    let user = require_user().await?;
+    let state = AppState::from_context()?;
+    state.db.workout_summary(user.id, today()).await
+}
+
+pub async fn create(form: &WorkoutForm) -> Result<Workout, AppError> {
+    let user = require_user().await?;
+    let workout = NewWorkout::parse(form, today())?;
+    let state = AppState::from_context()?;
+    let created = state.db.create_workout(user.id, &workout).await?;
+    redirect_plain_form_post(&return_to_dashboard());
+    Ok(created)
+}
+
+pub async fn update(id: i64, form: &WorkoutForm) -> Result<Workout, AppError> {
+    let user = require_user().await?;
+    let workout = NewWorkout::parse(form, today())?;
+    let state = AppState::from_context()?;
+    let updated = state
+        .db
+        .update_workout(user.id, id, &workout)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    redirect_plain_form_post(&return_to_dashboard());
+    Ok(updated)
+}
+
+pub async fn delete(id: i64) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let state = AppState::from_context()?;
+    if !state.db.delete_workout(user.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    redirect_plain_form_post(&return_to_dashboard());
+    Ok(())
+}
+
+/// After a plain form post, back to the dashboard page the form was on, without
+/// the `edit`/`delete` state that opened the form.
+fn return_to_dashboard() -> String {
+    let before = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+        let url = url::Url::parse(referer).ok()?;
+        (url.path() == "/dashboard")
+            .then(|| url.query_pairs().find(|(key, _)| key == "before"))
+            .flatten()
+            .and_then(|(_, value)| PageCursor::parse(&value).ok())
+    });
+    match before {
+        Some(cursor) => format!("/dashboard?before={}", cursor.encode()),
+        None => "/dashboard".to_owned(),
+    }
+}

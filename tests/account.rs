@@ -1,0 +1,387 @@
+//! Session control over HTTP: listing and revoking sessions across two app
+//! instances, "log out everywhere else", password change, account deletion,
+//! the audit trail, timeouts and "Remember me".
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Deployment, TestApp, session_cookie};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery";
+const NEW_PASSWORD: &str = "brand new horse staple";
+
+async fn login_cookie(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    remember: bool,
+) -> (String, common::SetCookie) {
+    let mut form = vec![("email", email), ("password", password)];
+    if remember {
+        form.push(("remember", "true"));
+    }
+    let res = app.post_form("/api/login", &form, None).await;
+    assert_eq!(res.status(), 200, "login failed");
+    let cookie = session_cookie(res.headers()).expect("login sets a cookie");
+    (cookie.pair(), cookie)
+}
+
+async fn sessions(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let res = app
+        .post_form("/api/account/sessions", &[], Some(cookie))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request() {
+    let deployment = Deployment::new();
+    let (a, b) = (deployment.spawn_app().await, deployment.spawn_app().await);
+    let laptop = a.signed_up_cookie("revoke@example.com").await;
+    let (phone, _) = login_cookie(&b, "revoke@example.com", PASSWORD, false).await;
+
+    let listed = sessions(&b, &laptop).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let current: Vec<&Value> = listed.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1, "exactly one is this device");
+    assert_eq!(listed[0]["ip"], "127.0.0.1");
+    let phone_handle = listed.iter().find(|s| s["current"] == false).unwrap()["handle"].clone();
+    assert!(
+        !phone.contains(phone_handle.as_str().unwrap()),
+        "the handle is not the session id"
+    );
+
+    // Another user cannot revoke it: a handle that is not theirs is not found.
+    let stranger = a.signed_up_cookie("stranger@example.com").await;
+    let res = a
+        .post_form(
+            "/api/account/revoke_session",
+            &[("handle", phone_handle.as_str().unwrap())],
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(a.me(Some(&phone)).await.status(), 200, "still logged in");
+
+    let res = a
+        .post_form(
+            "/api/account/revoke_session",
+            &[("handle", phone_handle.as_str().unwrap())],
+            Some(&laptop),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        b.me(Some(&phone)).await.status(),
+        401,
+        "revoked at once, on the other instance too"
+    );
+    assert_eq!(b.me(Some(&laptop)).await.status(), 200);
+    assert_eq!(sessions(&a, &laptop).await.len(), 1);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_out_everywhere_else_keeps_only_this_session() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let here = app.signed_up_cookie("everywhere@example.com").await;
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        others.push(
+            login_cookie(&app, "everywhere@example.com", PASSWORD, false)
+                .await
+                .0,
+        );
+    }
+    let res = app
+        .post_form("/api/account/logout_others", &[], Some(&here))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<u32>().await.unwrap(), 3, "three sessions ended");
+    for other in &others {
+        assert_eq!(app.me(Some(other)).await.status(), 401);
+    }
+    assert_eq!(app.me(Some(&here)).await.status(), 200);
+    assert_eq!(deployment.redis.session_keys().len(), 1);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let here = app.signed_up_cookie("change@example.com").await;
+    let (elsewhere, _) = login_cookie(&app, "change@example.com", PASSWORD, false).await;
+
+    // A wrong current password changes nothing.
+    let res = app
+        .post_form(
+            "/api/account/change_password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", NEW_PASSWORD),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["InvalidField"]["field"],
+        "current_password"
+    );
+    // A weak new password is refused by name.
+    let res = app
+        .post_form(
+            "/api/account/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "password123"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["InvalidField"]["field"],
+        "new_password"
+    );
+    assert_eq!(
+        app.me(Some(&elsewhere)).await.status(),
+        200,
+        "nothing changed yet"
+    );
+
+    let res = app
+        .post_form(
+            "/api/account/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let renewed = session_cookie(res.headers())
+        .expect("a new session id")
+        .pair();
+    assert_ne!(renewed, here);
+    assert_eq!(
+        app.me(Some(&renewed)).await.status(),
+        200,
+        "still logged in here"
+    );
+    assert_eq!(
+        app.me(Some(&here)).await.status(),
+        401,
+        "the old id is dead"
+    );
+    assert_eq!(
+        app.me(Some(&elsewhere)).await.status(),
+        401,
+        "every other session ended"
+    );
+    assert_eq!(
+        app.login("change@example.com", PASSWORD).await.status(),
+        401
+    );
+    assert_eq!(
+        app.login("change@example.com", NEW_PASSWORD).await.status(),
+        200
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_account_removes_its_data_and_every_session() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let here = app.signed_up_cookie("leaving@example.com").await;
+    let (elsewhere, _) = login_cookie(&app, "leaving@example.com", PASSWORD, false).await;
+    let res = app
+        .post_form(
+            "/api/workouts/create",
+            &[("date", "2026-01-05"), ("kind", "Run")],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let res = app
+        .post_form(
+            "/api/account/delete",
+            &[("password", "wrong password")],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        common::user_count(&deployment.db_path()).await,
+        1,
+        "nothing deleted"
+    );
+
+    let res = app
+        .post_form(
+            "/api/account/delete",
+            &[("password", PASSWORD)],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(session_cookie(res.headers()).is_some_and(|c| c.is_removal()));
+    assert_eq!(common::user_count(&deployment.db_path()).await, 0);
+    assert_eq!(common::workout_count(&deployment.db_path()).await, 0);
+    assert!(
+        deployment.redis.session_keys().is_empty(),
+        "every session is gone"
+    );
+    assert_eq!(app.me(Some(&elsewhere)).await.status(), 401);
+    assert_eq!(
+        app.login("leaving@example.com", PASSWORD).await.status(),
+        401
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_records_security_events_with_time_and_ip() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let here = app.signed_up_cookie("audit@example.com").await;
+    assert_eq!(
+        app.login("audit@example.com", "wrong guess").await.status(),
+        401
+    );
+    let (other, _) = login_cookie(&app, "audit@example.com", PASSWORD, false).await;
+    app.post_form("/api/account/logout_others", &[], Some(&here))
+        .await;
+    let _ = other;
+
+    let res = app.post_form("/api/account/audit", &[], Some(&here)).await;
+    assert_eq!(res.status(), 200);
+    let events: Vec<Value> = res.json().await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["OtherSessionsEnded", "LoggedIn", "LoginFailed", "SignedUp"],
+        "newest first"
+    );
+    assert!(events.iter().all(|e| e["ip"] == "127.0.0.1"));
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(
+        events
+            .iter()
+            .all(|e| (now - e["at"].as_i64().unwrap()).abs() < 60)
+    );
+
+    // Nobody else's events, and none for an anonymous caller.
+    let stranger = app.signed_up_cookie("audit-other@example.com").await;
+    let theirs: Vec<Value> = app
+        .post_form("/api/account/audit", &[], Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(
+        app.post_form("/api/account/audit", &[], None)
+            .await
+            .status(),
+        401
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end() {
+    // Times are whole seconds in the session record, so each limit may come up
+    // to a second early: the reads below leave that much room.
+    let deployment = Deployment::new()
+        .with("SESSION_INACTIVITY_TIMEOUT", "4s")
+        .with("SESSION_REFRESH_FRACTION", "0.25")
+        .with("SESSION_ABSOLUTE_LIFETIME", "7s");
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("alive@example.com").await;
+
+    // Within the refresh fraction a read writes nothing (no cookie, no save).
+    let res = app.me(Some(&cookie)).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        session_cookie(res.headers()).is_none(),
+        "no write for a fresh session"
+    );
+
+    // Reading every 1.5 s keeps it alive past the 4 s inactivity timeout…
+    let mut refreshed = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let res = app.me(Some(&cookie)).await;
+        assert_eq!(res.status(), 200);
+        refreshed += usize::from(session_cookie(res.headers()).is_some());
+    }
+    assert!(refreshed >= 2, "activity was written back: {refreshed}");
+    // …but not past the absolute lifetime of 7 s.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(app.me(Some(&cookie)).await.status(), 401);
+    assert!(
+        deployment.redis.session_keys().is_empty(),
+        "Redis dropped it by itself"
+    );
+
+    // Without reads, it ends after the inactivity timeout.
+    let idle = app.signed_up_cookie("idle@example.com").await;
+    tokio::time::sleep(Duration::from_millis(4200)).await;
+    assert_eq!(app.me(Some(&idle)).await.status(), 401);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remember_me_gives_a_persistent_cookie_for_the_configured_period() {
+    let deployment = Deployment::new().with("REMEMBER_ME_PERIOD", "30d");
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("remember@example.com").await;
+
+    let (_, plain) = login_cookie(&app, "remember@example.com", PASSWORD, false).await;
+    assert_eq!(
+        plain.attribute("Max-Age"),
+        None,
+        "unchecked: a browser-session cookie"
+    );
+    assert_eq!(plain.attribute("Expires"), None);
+
+    let (remembered, cookie) = login_cookie(&app, "remember@example.com", PASSWORD, true).await;
+    let max_age: i64 = cookie
+        .attribute("Max-Age")
+        .expect("a persistent cookie")
+        .parse()
+        .unwrap();
+    assert!(
+        (30 * 86_400 - 60..=30 * 86_400).contains(&max_age),
+        "{max_age}"
+    );
+    let id = remembered.split_once('=').unwrap().1;
+    let key = deployment
+        .redis
+        .session_keys()
+        .into_iter()
+        .find(|k| id.ends_with(k.as_str()))
+        .unwrap();
+    let ttl = deployment.redis.ttl(&key);
+    assert!(
+        ttl > 29 * 86_400,
+        "the record lives as long as the cookie: {ttl}"
+    );
+    let listed = sessions(&app, &remembered).await;
+    assert!(
+        listed
+            .iter()
+            .any(|s| s["current"] == true && s["remembered"] == true)
+    );
+    app.shutdown().await;
+}

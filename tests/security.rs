@@ -1,0 +1,279 @@
+//! Browser-facing protections over HTTP: security headers, cross-site request
+//! refusal, and login throttling shared by two app instances through Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Deployment, session_cookie, set_cookies};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_security_headers_and_pages_a_nonce_csp() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+
+    let page = app.get_page("/login", None).await;
+    let headers = page.headers().clone();
+    let html = page.text().await.unwrap();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // The nonce in the header is the one on the page's own scripts.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration scripts carry the nonce"
+    );
+    let other = app.get_page("/login", None).await;
+    assert!(
+        !other.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce),
+        "a fresh nonce per response"
+    );
+
+    let api = app.me(None).await;
+    let missing = app.get_page("/no-such-page", None).await;
+    for headers in [&headers, api.headers(), missing.headers()] {
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(
+            headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "plain HTTP: no HSTS"
+        );
+    }
+    app.shutdown().await;
+
+    let https = Deployment::new().with("COOKIE_SECURE", "true");
+    let app = https.spawn_app().await;
+    let res = app.get_page("/", None).await;
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_posts_are_refused_before_they_change_anything() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("csrf@example.com").await;
+    let session_keys = deployment.redis.session_keys();
+
+    let cross_site = [
+        ("sec-fetch-site", "cross-site".to_owned()),
+        ("sec-fetch-site", "same-site".to_owned()),
+        ("origin", "https://evil.example".to_owned()),
+    ];
+    for (name, value) in &cross_site {
+        for (path, form) in [
+            ("/api/logout", vec![]),
+            (
+                "/api/workouts/create",
+                vec![("date", "2026-01-01"), ("kind", "Forged")],
+            ),
+            (
+                "/api/login",
+                vec![("email", "csrf@example.com"), ("password", PASSWORD)],
+            ),
+        ] {
+            let res = app
+                .client
+                .post(app.url(path))
+                .header("cookie", &cookie)
+                .header(*name, value)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{path} with {name}: {value}");
+            assert!(set_cookies(res.headers()).is_empty());
+            assert_eq!(
+                res.json::<Value>().await.unwrap(),
+                serde_json::json!("Forbidden")
+            );
+        }
+    }
+    assert_eq!(
+        deployment.redis.session_keys(),
+        session_keys,
+        "the session was not logged out or replaced"
+    );
+    let list: Value = app
+        .post_form("/api/workouts/list", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["workouts"],
+        serde_json::json!([]),
+        "nothing was created"
+    );
+
+    // The same request from the app's own pages goes through.
+    let res = app
+        .client
+        .post(app.url("/api/workouts/create"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", format!("http://{}", app.addr))
+        .form(&[("date", "2026-01-01"), ("kind", "Real")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing() {
+    let deployment = Deployment::new();
+    let a = deployment.spawn_app().await;
+    let b = deployment.spawn_app().await;
+    a.signed_up_cookie("target@example.com").await;
+
+    // Five free failures, alternating instances, then a sixth that locks.
+    for n in 0..6 {
+        let app = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            app.login("target@example.com", "wrong guess")
+                .await
+                .status(),
+            401,
+            "failure {n}"
+        );
+        assert_eq!(
+            app.login("ghost@example.com", "wrong guess").await.status(),
+            401,
+            "failure {n}"
+        );
+    }
+    // Locked on both instances, for an existing and an unknown email alike,
+    // and even the right password is refused while the lock holds.
+    for (app, email, password) in [
+        (&a, "target@example.com", "wrong guess"),
+        (&b, "target@example.com", PASSWORD),
+        (&b, "ghost@example.com", "wrong guess"),
+    ] {
+        let res = app.login(email, password).await;
+        assert_eq!(res.status(), 429, "{email}");
+        assert_eq!(res.headers()["retry-after"], "1");
+        assert!(set_cookies(res.headers()).is_empty());
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"TooManyAttempts": {"retry_after_secs": 1}})
+        );
+    }
+
+    // The lock ends by itself; a good password then works and clears the count.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let res = b.login("target@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    assert!(session_cookie(res.headers()).is_some());
+    assert_eq!(
+        a.login("target@example.com", "wrong again").await.status(),
+        401,
+        "count was reset"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_guessing_many_emails_is_throttled() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    for n in 0..21 {
+        let res = app
+            .login(&format!("guess{n}@example.com"), "wrong guess")
+            .await;
+        assert_eq!(res.status(), 401, "attempt {n}");
+    }
+    let res = app.login("fresh@example.com", "wrong guess").await;
+    assert_eq!(
+        res.status(),
+        429,
+        "the address is locked, whatever the email"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_refuses_common_passwords_and_the_email_itself() {
+    let deployment = Deployment::new();
+    let app = deployment.spawn_app().await;
+    for (email, password, message) in [
+        ("common@example.com", "password123", "too common"),
+        ("common@example.com", "Qwerty123", "too common"),
+        (
+            "same@example.com",
+            " SAME@example.com ",
+            "cannot be your email",
+        ),
+    ] {
+        let res = app.signup(email, password).await;
+        assert_eq!(res.status(), 422, "{password:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["InvalidField"]["field"], "password");
+        assert!(
+            body["InvalidField"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        common::user_count(&deployment.db_path()).await,
+        0,
+        "nothing stored"
+    );
+
+    // Any Unicode is welcome, and an equivalent form logs in: composed `é` at
+    // signup, `e` + combining accent at login.
+    let res = app
+        .signup(
+            "unicode@example.com",
+            "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .login(
+            "unicode@example.com",
+            "cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.shutdown().await;
+}

@@ -1,0 +1,90 @@
+//! The binary's own start-up checks, run as a real process.
+
+use std::process::Command;
+
+#[test]
+fn production_mode_refuses_to_start_without_a_session_secret_and_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+        .current_dir(dir.path()) // no .env to pick up
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the app started without a secret");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
+    assert!(stderr.contains("openssl rand -base64 64"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing was created before refusing"
+    );
+}
+
+#[test]
+fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("seed.db");
+    let seed = || {
+        Command::new(env!("CARGO_BIN_EXE_workout_log"))
+            .arg("seed")
+            .current_dir(dir.path())
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = seed();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("demo@example.com"), "{stdout}");
+
+    let second = seed();
+    assert!(second.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        stdout,
+        "the same result again"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (users, workouts): (i64, i64) = rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let users = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let workouts = sqlx::query_scalar("SELECT COUNT(*) FROM workouts")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        (users, workouts)
+    });
+    assert_eq!(users, 1, "one demo account, not two");
+    assert!(
+        workouts >= 14,
+        "several weeks of workouts, not duplicated: {workouts}"
+    );
+    assert!(
+        workouts <= 24,
+        "a rerun replaces the samples instead of adding: {workouts}"
+    );
+}
+
+#[test]
+fn unknown_arguments_print_the_usage_and_fail() {
+    let output = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+        .arg("--frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: workout_log [seed]"));
+}
