@@ -12,7 +12,7 @@ use tower_sessions::cookie::Key;
 pub struct Config {
     /// Leptos's own settings (site address, output name, site root, DEV/PROD).
     pub leptos: LeptosOptions,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub redis_url: String,
     pub session: SessionConfig,
     pub log_filter: String,
@@ -59,6 +59,51 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+}
+
+/// Which database the app runs on, decided once from `DATABASE_URL`'s scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An embedded file (`sqlite://path`), the default: no server to run.
+    Sqlite(String),
+    /// A PostgreSQL server (`postgres://` or `postgresql://`).
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let url = url.trim();
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(url.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                value: redact_password(url),
+                expected: "sqlite://path/to/file.db or postgres://user:password@host:port/database",
+            })
+        }
+    }
+}
+
+/// Shows the URL without its password, so it can go into logs and messages.
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (Self::Sqlite(url) | Self::Postgres(url)) = self;
+        f.write_str(&redact_password(url))
+    }
+}
+
+/// A URL fit for an error message or a log line: any password replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/workout_log.db";
@@ -117,7 +162,9 @@ impl Config {
 
         Ok(Self {
             leptos,
-            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database_url: DatabaseUrl::parse(
+                &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            )?,
             redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
             session: SessionConfig {
                 key,
@@ -314,7 +361,10 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(config.database_url, "sqlite://elsewhere.db");
+        assert_eq!(
+            config.database_url,
+            DatabaseUrl::Sqlite("sqlite://elsewhere.db".into())
+        );
         assert_eq!(config.redis_url, "redis://127.0.0.1:7000");
         assert!(config.session.cookie_secure);
         assert_eq!(config.session.inactivity_timeout, Duration::from_secs(1800));
@@ -351,5 +401,29 @@ mod tests {
             assert!(parse_duration("X", bad).is_err(), "{bad:?}");
         }
         assert!(parse(Env::DEV, &[("COOKIE_SECURE", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_database_url_scheme_picks_the_backend_and_errors_never_show_a_password() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://app:pw@db:5432/log").unwrap(),
+            DatabaseUrl::Postgres("postgres://app:pw@db:5432/log".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://db/log"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite::memory:"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
+        let err = DatabaseUrl::parse("mysql://app:hunter2@db/log").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("DATABASE_URL"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("postgres://"),
+            "says what is accepted: {message}"
+        );
     }
 }

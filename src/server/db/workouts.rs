@@ -4,11 +4,17 @@
 use sqlx::FromRow;
 use time::Date;
 
-use super::Database;
+use super::{Database, on_pool};
 use crate::error::AppError;
 use crate::workouts::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutPage};
 
-const COLUMNS: &str = "id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes";
+/// The columns a [`WorkoutRow`] reads, as a literal for `concat!`: each
+/// statement is one static string, built at compile time.
+macro_rules! columns {
+    () => {
+        "id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes"
+    };
+}
 
 /// A row as stored. Integers are read as i64 (what both SQLite and PostgreSQL
 /// hand back) and narrowed once, in [`WorkoutRow::into_workout`].
@@ -70,23 +76,27 @@ impl Database {
         before: Option<PageCursor>,
         size: PageSize,
     ) -> Result<WorkoutPage, AppError> {
-        let limit = i64::from(size.get());
-        // One extra row tells whether there is a next page.
-        let sql = format!(
-            "SELECT {COLUMNS} FROM workouts WHERE user_id = ? AND (date, id) < (?, ?) \
-             ORDER BY date DESC, id DESC LIMIT ?"
+        const SQL: &str = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM workouts WHERE user_id = $1 AND (date, id) < ($2, $3) \
+             ORDER BY date DESC, id DESC LIMIT $4"
         );
+        let limit = i64::from(size.get());
         let (date, id) = match before {
             Some(cursor) => (cursor.date, cursor.id),
             None => (Date::MAX, i64::MAX),
         };
-        let rows: Vec<WorkoutRow> = sqlx::query_as(&sql)
-            .bind(user_id)
-            .bind(date)
-            .bind(id)
-            .bind(limit + 1)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<WorkoutRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(user_id)
+                .bind(date)
+                .bind(id)
+                // One extra row tells whether there is a next page.
+                .bind(limit + 1)
+                .fetch_all(pool)
+                .await
+        })?;
         let mut workouts: Vec<Workout> = rows.into_iter().map(WorkoutRow::into_workout).collect();
         let next = (workouts.len() as i64 > limit).then(|| {
             workouts.truncate(limit as usize);
@@ -96,12 +106,18 @@ impl Database {
     }
 
     pub async fn find_workout(&self, user_id: i64, id: i64) -> Result<Option<Workout>, AppError> {
-        let sql = format!("SELECT {COLUMNS} FROM workouts WHERE id = ? AND user_id = ?");
-        let row: Option<WorkoutRow> = sqlx::query_as(&sql)
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        const SQL: &str = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM workouts WHERE id = $1 AND user_id = $2"
+        );
+        let row: Option<WorkoutRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
         Ok(row.map(WorkoutRow::into_workout))
     }
 
@@ -110,13 +126,17 @@ impl Database {
         user_id: i64,
         workout: &NewWorkout,
     ) -> Result<Workout, AppError> {
-        let sql = format!(
-            "INSERT INTO workouts (user_id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        const SQL: &str = concat!(
+            "INSERT INTO workouts (date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+            columns!()
         );
-        let row: WorkoutRow = bind_fields!(sqlx::query_as(&sql).bind(user_id), workout)
-            .fetch_one(&self.pool)
-            .await?;
+        let row: WorkoutRow = on_pool!(self, pool => {
+            bind_fields!(sqlx::query_as(SQL), workout)
+                .bind(user_id)
+                .fetch_one(pool)
+                .await
+        })?;
         Ok(row.into_workout())
     }
 
@@ -127,51 +147,62 @@ impl Database {
         id: i64,
         workout: &NewWorkout,
     ) -> Result<Option<Workout>, AppError> {
-        let sql = format!(
-            "UPDATE workouts SET date = ?, kind = ?, duration_minutes = ?, distance_m = ?, \
-             sets = ?, reps = ?, weight_g = ?, notes = ? \
-             WHERE id = ? AND user_id = ? RETURNING {COLUMNS}"
+        const SQL: &str = concat!(
+            "UPDATE workouts SET date = $1, kind = $2, duration_minutes = $3, distance_m = $4, \
+             sets = $5, reps = $6, weight_g = $7, notes = $8 \
+             WHERE id = $9 AND user_id = $10 RETURNING ",
+            columns!()
         );
-        let row: Option<WorkoutRow> = bind_fields!(sqlx::query_as(&sql), workout)
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<WorkoutRow> = on_pool!(self, pool => {
+            bind_fields!(sqlx::query_as(SQL), workout)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
         Ok(row.map(WorkoutRow::into_workout))
     }
 
     /// True when a workout was deleted, false when the user has none with this id.
     pub async fn delete_workout(&self, user_id: i64, id: i64) -> Result<bool, AppError> {
-        let deleted = sqlx::query("DELETE FROM workouts WHERE id = ? AND user_id = ?")
-            .bind(id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(deleted.rows_affected() > 0)
+        let deleted = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM workouts WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(deleted > 0)
     }
 
     pub async fn delete_workouts_of(&self, user_id: i64) -> Result<u64, AppError> {
-        let deleted = sqlx::query("DELETE FROM workouts WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(deleted.rows_affected())
+        Ok(on_pool!(self, pool => {
+            sqlx::query("DELETE FROM workouts WHERE user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?)
     }
 
     /// The dashboard's figures, from two index range scans: the total, and
     /// per-day counts over the window the chart and the month need.
     pub async fn workout_summary(&self, user_id: i64, today: Date) -> Result<Summary, AppError> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workouts WHERE user_id = ?")
+        let (total, days): (i64, Vec<(Date, i64)>) = on_pool!(self, pool => {
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM workouts WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(pool)
+                .await?;
+            let days = sqlx::query_as(
+                "SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 GROUP BY date",
+            )
             .bind(user_id)
-            .fetch_one(&self.pool)
+            .bind(Summary::window_start(today))
+            .fetch_all(pool)
             .await?;
-        let days: Vec<(Date, i64)> = sqlx::query_as(
-            "SELECT date, COUNT(*) FROM workouts WHERE user_id = ? AND date >= ? GROUP BY date",
-        )
-        .bind(user_id)
-        .bind(Summary::window_start(today))
-        .fetch_all(&self.pool)
-        .await?;
+            Ok::<_, sqlx::Error>((total, days))
+        })?;
         let days: Vec<(Date, u32)> = days
             .into_iter()
             .map(|(day, count)| (day, u32::try_from(count).unwrap_or(u32::MAX)))

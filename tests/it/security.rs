@@ -1,18 +1,15 @@
 //! Browser-facing protections over HTTP: security headers, cross-site request
 //! refusal, and login throttling shared by two app instances through Redis.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Deployment, session_cookie, set_cookies};
+use crate::common::{Backend, Deployment, session_cookie, set_cookies};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_response_carries_security_headers_and_pages_a_nonce_csp() {
-    let deployment = Deployment::new();
+async fn every_response_carries_security_headers_and_pages_a_nonce_csp(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
 
     let page = app.get_page("/login", None).await;
@@ -69,7 +66,7 @@ async fn every_response_carries_security_headers_and_pages_a_nonce_csp() {
     }
     app.shutdown().await;
 
-    let https = Deployment::new().with("COOKIE_SECURE", "true");
+    let https = Deployment::new(backend).with("COOKIE_SECURE", "true");
     let app = https.spawn_app().await;
     let res = app.get_page("/", None).await;
     assert!(
@@ -81,9 +78,8 @@ async fn every_response_carries_security_headers_and_pages_a_nonce_csp() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cross_site_posts_are_refused_before_they_change_anything() {
-    let deployment = Deployment::new();
+async fn cross_site_posts_are_refused_before_they_change_anything(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("csrf@example.com").await;
     let session_keys = deployment.redis.session_keys();
@@ -154,9 +150,8 @@ async fn cross_site_posts_are_refused_before_they_change_anything() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing() {
-    let deployment = Deployment::new();
+async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let a = deployment.spawn_app().await;
     let b = deployment.spawn_app().await;
     a.signed_up_cookie("target@example.com").await;
@@ -209,9 +204,8 @@ async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing() {
     b.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_address_guessing_many_emails_is_throttled() {
-    let deployment = Deployment::new();
+async fn one_address_guessing_many_emails_is_throttled(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     for n in 0..21 {
         let res = app
@@ -228,9 +222,8 @@ async fn one_address_guessing_many_emails_is_throttled() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signup_refuses_common_passwords_and_the_email_itself() {
-    let deployment = Deployment::new();
+async fn signup_refuses_common_passwords_and_the_email_itself(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     for (email, password, message) in [
         ("common@example.com", "password123", "too common"),
@@ -253,11 +246,7 @@ async fn signup_refuses_common_passwords_and_the_email_itself() {
             "{body}"
         );
     }
-    assert_eq!(
-        common::user_count(&deployment.db_path()).await,
-        0,
-        "nothing stored"
-    );
+    assert_eq!(deployment.user_count().await, 0, "nothing stored");
 
     // Any Unicode is welcome, and an equivalent form logs in: composed `é` at
     // signup, `e` + combining accent at login.
@@ -277,3 +266,11 @@ async fn signup_refuses_common_passwords_and_the_email_itself() {
     assert_eq!(res.status(), 200);
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    every_response_carries_security_headers_and_pages_a_nonce_csp,
+    cross_site_posts_are_refused_before_they_change_anything,
+    login_throttling_is_shared_by_two_instances_and_reveals_nothing,
+    one_address_guessing_many_emails_is_throttled,
+    signup_refuses_common_passwords_and_the_email_itself,
+);

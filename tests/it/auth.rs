@@ -1,18 +1,15 @@
 //! The cookie-and-session flow, end to end over HTTP against the real app with
 //! its own Redis and SQLite.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Deployment, session_cookie, set_cookies, user_count};
+use crate::common::{Backend, Deployment, session_cookie, set_cookies};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout() {
-    let deployment = Deployment::new();
+async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
 
     let res = app.signup("  Ann@Example.com ", PASSWORD).await;
@@ -75,9 +72,8 @@ async fn signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secure_mode_marks_the_cookie_secure_with_a_host_prefix() {
-    let deployment = Deployment::new().with("COOKIE_SECURE", "true");
+async fn secure_mode_marks_the_cookie_secure_with_a_host_prefix(backend: Backend) {
+    let deployment = Deployment::new(backend).with("COOKIE_SECURE", "true");
     let app = deployment.spawn_app().await;
     let res = app.signup("sec@example.com", PASSWORD).await;
     let cookie = session_cookie(res.headers()).unwrap();
@@ -86,9 +82,8 @@ async fn secure_mode_marks_the_cookie_secure_with_a_host_prefix() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn anonymous_visits_set_no_cookie_and_store_nothing() {
-    let deployment = Deployment::new();
+async fn anonymous_visits_set_no_cookie_and_store_nothing(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
 
     for path in ["/", "/login", "/signup", "/dashboard", "/no-such-page"] {
@@ -121,9 +116,8 @@ async fn anonymous_visits_set_no_cookie_and_store_nothing() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn me_answers_401_with_a_json_error_for_anonymous_callers() {
-    let deployment = Deployment::new();
+async fn me_answers_401_with_a_json_error_for_anonymous_callers(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let res = app.me(None).await;
     assert_eq!(res.status(), 401);
@@ -132,9 +126,10 @@ async fn me_answers_401_with_a_json_error_for_anonymous_callers() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_and_unknown_email_get_the_same_answer_in_about_the_same_time() {
-    let deployment = Deployment::new();
+async fn wrong_password_and_unknown_email_get_the_same_answer_in_about_the_same_time(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     app.signed_up_cookie("known@example.com").await;
 
@@ -174,9 +169,8 @@ async fn wrong_password_and_unknown_email_get_the_same_answer_in_about_the_same_
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_returns_the_user_and_cycles_the_session_id() {
-    let deployment = Deployment::new();
+async fn login_returns_the_user_and_cycles_the_session_id(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let first = app.signed_up_cookie("cycle@example.com").await;
     let old_id = deployment.redis.session_keys().pop().unwrap();
@@ -207,9 +201,8 @@ async fn login_returns_the_user_and_cycles_the_session_id() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_taken_email_is_refused_and_changes_nothing() {
-    let deployment = Deployment::new();
+async fn a_taken_email_is_refused_and_changes_nothing(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     app.signed_up_cookie("dup@example.com").await;
 
@@ -218,16 +211,15 @@ async fn a_taken_email_is_refused_and_changes_nothing() {
     assert!(set_cookies(res.headers()).is_empty());
     let body: Value = res.json().await.unwrap();
     assert_eq!(body, serde_json::json!("EmailTaken"));
-    assert_eq!(user_count(&deployment.db_path()).await, 1);
+    assert_eq!(deployment.user_count().await, 1);
 
     // The original password still works: the second signup changed nothing.
     assert_eq!(app.login("dup@example.com", PASSWORD).await.status(), 200);
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_signups_for_one_email_create_exactly_one_account() {
-    let deployment = Deployment::new();
+async fn racing_signups_for_one_email_create_exactly_one_account(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let attempts = (0..6).map(|_| app.signup("race@example.com", PASSWORD));
     let results = futures::future::join_all(attempts).await;
@@ -242,13 +234,12 @@ async fn racing_signups_for_one_email_create_exactly_one_account() {
         5,
         "{statuses:?}"
     );
-    assert_eq!(user_count(&deployment.db_path()).await, 1);
+    assert_eq!(deployment.user_count().await, 1);
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_signups_name_the_field_and_store_nothing() {
-    let deployment = Deployment::new();
+async fn invalid_signups_name_the_field_and_store_nothing(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cases = [
         ("not-an-email", PASSWORD, "email"),
@@ -272,14 +263,13 @@ async fn invalid_signups_name_the_field_and_store_nothing() {
         .post_form("/api/signup", &[("email", "x@example.com")], None)
         .await;
     assert_eq!(res.status(), 400);
-    assert_eq!(user_count(&deployment.db_path()).await, 0);
+    assert_eq!(deployment.user_count().await, 0);
     assert_eq!(deployment.redis.cli(&["DBSIZE"]).unwrap(), "0");
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_survive_an_app_restart() {
-    let deployment = Deployment::new();
+async fn sessions_survive_an_app_restart(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("restart@example.com").await;
     app.shutdown().await;
@@ -297,16 +287,15 @@ async fn sessions_survive_an_app_restart() {
     restarted.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn garbage_forged_and_foreign_cookies_are_anonymous() {
-    let deployment = Deployment::new();
+async fn garbage_forged_and_foreign_cookies_are_anonymous(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("forge@example.com").await;
     let (name, value) = cookie.split_once('=').unwrap();
     let session_id = deployment.redis.session_keys().pop().unwrap();
 
     // A session signed with another deployment's key.
-    let other = Deployment::new();
+    let other = Deployment::new(backend);
     let other_app = other.spawn_app().await;
     let foreign = other_app.signed_up_cookie("forge@example.com").await;
     other_app.shutdown().await;
@@ -342,9 +331,8 @@ async fn garbage_forged_and_foreign_cookies_are_anonymous() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_expires_sessions_after_the_configured_inactivity() {
-    let deployment = Deployment::new().with("SESSION_INACTIVITY_TIMEOUT", "2s");
+async fn redis_expires_sessions_after_the_configured_inactivity(backend: Backend) {
+    let deployment = Deployment::new(backend).with("SESSION_INACTIVITY_TIMEOUT", "2s");
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("expiry@example.com").await;
     let key = deployment.redis.session_keys().pop().unwrap();
@@ -363,12 +351,11 @@ async fn redis_expires_sessions_after_the_configured_inactivity() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_whose_user_was_deleted_is_destroyed() {
-    let deployment = Deployment::new();
+async fn a_session_whose_user_was_deleted_is_destroyed(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("gone@example.com").await;
-    common::delete_user(&deployment.db_path(), "gone@example.com").await;
+    deployment.delete_user("gone@example.com").await;
 
     let res = app.me(Some(&cookie)).await;
     assert_eq!(res.status(), 401);
@@ -389,9 +376,8 @@ async fn a_session_whose_user_was_deleted_is_destroyed() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself() {
-    let mut deployment = Deployment::new();
+async fn a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself(backend: Backend) {
+    let mut deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("outage@example.com").await;
 
@@ -432,3 +418,20 @@ async fn a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself() {
     );
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout,
+    secure_mode_marks_the_cookie_secure_with_a_host_prefix,
+    anonymous_visits_set_no_cookie_and_store_nothing,
+    me_answers_401_with_a_json_error_for_anonymous_callers,
+    wrong_password_and_unknown_email_get_the_same_answer_in_about_the_same_time,
+    login_returns_the_user_and_cycles_the_session_id,
+    a_taken_email_is_refused_and_changes_nothing,
+    racing_signups_for_one_email_create_exactly_one_account,
+    invalid_signups_name_the_field_and_store_nothing,
+    sessions_survive_an_app_restart,
+    garbage_forged_and_foreign_cookies_are_anonymous,
+    redis_expires_sessions_after_the_configured_inactivity,
+    a_session_whose_user_was_deleted_is_destroyed,
+    a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself,
+);

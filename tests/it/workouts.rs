@@ -1,9 +1,7 @@
 //! The workout API over HTTP against the real app: ownership, validation,
 //! paging and the summary figures.
 
-mod common;
-
-use common::{Deployment, TestApp, session_cookie};
+use crate::common::{Backend, Deployment, TestApp, session_cookie};
 use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime};
 
@@ -76,9 +74,8 @@ fn ids(page: &Value) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_get_update_and_delete_a_workout() {
-    let deployment = Deployment::new();
+async fn create_get_update_and_delete_a_workout(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("crud@example.com").await;
 
@@ -130,9 +127,10 @@ async fn create_get_update_and_delete_a_workout() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_user_can_neither_see_nor_change_my_workouts_through_any_endpoint() {
-    let deployment = Deployment::new();
+async fn another_user_can_neither_see_nor_change_my_workouts_through_any_endpoint(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let ann = app.signed_up_cookie("ann@example.com").await;
     let bob = app.signed_up_cookie("bob@example.com").await;
@@ -183,9 +181,8 @@ async fn another_user_can_neither_see_nor_change_my_workouts_through_any_endpoin
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_workout_endpoint_answers_401_to_an_anonymous_caller() {
-    let deployment = Deployment::new();
+async fn every_workout_endpoint_answers_401_to_an_anonymous_caller(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let owner = app.signed_up_cookie("owner@example.com").await;
     let id = create(&app, &owner, &run_on(today())).await["id"].to_string();
@@ -210,9 +207,8 @@ async fn every_workout_endpoint_answers_401_to_an_anonymous_caller() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_fields_are_named_and_nothing_is_stored() {
-    let deployment = Deployment::new();
+async fn invalid_fields_are_named_and_nothing_is_stored(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("valid@example.com").await;
     let existing = create(&app, &cookie, &run_on(today())).await;
@@ -270,9 +266,8 @@ async fn invalid_fields_are_named_and_nothing_is_stored() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paging_walks_every_workout_newest_first_exactly_once() {
-    let deployment = Deployment::new();
+async fn paging_walks_every_workout_newest_first_exactly_once(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("pages@example.com").await;
     // 25 workouts over 10 days: several share a date, so the id breaks ties.
@@ -318,9 +313,8 @@ async fn paging_walks_every_workout_newest_first_exactly_once() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_summary_counts_this_week_this_month_the_total_and_eight_weeks() {
-    let deployment = Deployment::new();
+async fn the_summary_counts_this_week_this_month_the_total_and_eight_weeks(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("summary@example.com").await;
     let today = today();
@@ -362,13 +356,12 @@ async fn the_summary_counts_this_week_this_month_the_total_and_eight_weeks() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_workout_request_from_a_deleted_users_session_destroys_the_session() {
-    let deployment = Deployment::new();
+async fn a_workout_request_from_a_deleted_users_session_destroys_the_session(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("vanished@example.com").await;
     create(&app, &cookie, &run_on(today())).await;
-    common::delete_user(&deployment.db_path(), "vanished@example.com").await;
+    deployment.delete_user("vanished@example.com").await;
 
     let res = call(&app, "/api/workouts/list", &[], &cookie).await;
     assert_eq!(res.status(), 401);
@@ -381,7 +374,7 @@ async fn a_workout_request_from_a_deleted_users_session_destroys_the_session() {
         "session removed from Redis"
     );
     assert_eq!(
-        common::workout_count(&deployment.db_path()).await,
+        deployment.workout_count().await,
         0,
         "the user's workouts went with it"
     );
@@ -392,3 +385,13 @@ async fn a_workout_request_from_a_deleted_users_session_destroys_the_session() {
     assert_eq!(page.headers()["location"], "/login?next=%2Fdashboard");
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    create_get_update_and_delete_a_workout,
+    another_user_can_neither_see_nor_change_my_workouts_through_any_endpoint,
+    every_workout_endpoint_answers_401_to_an_anonymous_caller,
+    invalid_fields_are_named_and_nothing_is_stored,
+    paging_walks_every_workout_newest_first_exactly_once,
+    the_summary_counts_this_week_this_month_the_total_and_eight_weeks,
+    a_workout_request_from_a_deleted_users_session_destroys_the_session,
+);

@@ -1,9 +1,7 @@
 //! The dashboard as a browser without JavaScript meets it: the server-rendered
 //! summary and list, and the add, edit and delete forms as plain form posts.
 
-mod common;
-
-use common::{Deployment, TestApp};
+use crate::common::{Backend, Deployment, TestApp};
 use time::OffsetDateTime;
 
 async fn dashboard(app: &TestApp, path: &str, cookie: &str) -> String {
@@ -22,9 +20,8 @@ fn stat(html: &str, testid: &str) -> String {
     html[after_tag..].split('<').next().unwrap().to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn add_edit_and_delete_a_workout_with_plain_form_posts() {
-    let deployment = Deployment::new();
+async fn add_edit_and_delete_a_workout_with_plain_form_posts(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("forms@example.com").await;
     let today = OffsetDateTime::now_utc().date().to_string();
@@ -146,9 +143,10 @@ async fn add_edit_and_delete_a_workout_with_plain_form_posts() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_pages_through_older_workouts_and_keeps_the_page_after_an_edit() {
-    let deployment = Deployment::new();
+async fn the_dashboard_pages_through_older_workouts_and_keeps_the_page_after_an_edit(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("pager@example.com").await;
     let today = OffsetDateTime::now_utc().date().to_string();
@@ -203,3 +201,8 @@ async fn the_dashboard_pages_through_older_workouts_and_keeps_the_page_after_an_
     assert_eq!(res.headers()["location"].to_str().unwrap(), href);
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    add_edit_and_delete_a_workout_with_plain_form_posts,
+    the_dashboard_pages_through_older_workouts_and_keeps_the_page_after_an_edit,
+);

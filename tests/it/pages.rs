@@ -1,14 +1,13 @@
 //! Pages and plain form posts, as a browser without JavaScript meets them.
 
-mod common;
-
-use common::{Deployment, session_cookie, set_cookies};
+use crate::common::{Backend, Deployment, session_cookie, set_cookies};
 
 const PASSWORD: &str = "correct horse battery";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_they_were_going() {
-    let deployment = Deployment::new();
+async fn the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_they_were_going(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let res = app.get_page("/dashboard", None).await;
     assert_eq!(res.status(), 302);
@@ -16,9 +15,8 @@ async fn the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_the
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logged_in_users_see_their_email_and_skip_the_login_and_signup_pages() {
-    let deployment = Deployment::new();
+async fn logged_in_users_see_their_email_and_skip_the_login_and_signup_pages(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("page@example.com").await;
 
@@ -38,9 +36,8 @@ async fn logged_in_users_see_their_email_and_skip_the_login_and_signup_pages() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_home_page_offers_login_and_signup_to_visitors() {
-    let deployment = Deployment::new();
+async fn the_home_page_offers_login_and_signup_to_visitors(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let res = app.get_page("/", None).await;
     assert_eq!(res.status(), 200);
@@ -52,9 +49,8 @@ async fn the_home_page_offers_login_and_signup_to_visitors() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
-    let deployment = Deployment::new();
+async fn plain_form_login_redirects_to_the_page_the_user_wanted(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     app.signed_up_cookie("form@example.com").await;
 
@@ -95,9 +91,8 @@ async fn plain_form_login_redirects_to_the_page_the_user_wanted() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_plain_form_login_returns_to_the_form_with_the_error() {
-    let deployment = Deployment::new();
+async fn a_failed_plain_form_login_returns_to_the_form_with_the_error(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let res = app
         .plain_form_post(
@@ -131,9 +126,8 @@ async fn a_failed_plain_form_login_returns_to_the_form_with_the_error() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_form_signup_and_logout_work_without_javascript() {
-    let deployment = Deployment::new();
+async fn plain_form_signup_and_logout_work_without_javascript(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let res = app
         .plain_form_post(
@@ -160,3 +154,12 @@ async fn plain_form_signup_and_logout_work_without_javascript() {
     );
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_they_were_going,
+    logged_in_users_see_their_email_and_skip_the_login_and_signup_pages,
+    the_home_page_offers_login_and_signup_to_visitors,
+    plain_form_login_redirects_to_the_page_the_user_wanted,
+    a_failed_plain_form_login_returns_to_the_form_with_the_error,
+    plain_form_signup_and_logout_work_without_javascript,
+);

@@ -2,11 +2,9 @@
 //! instances, "log out everywhere else", password change, account deletion,
 //! the audit trail, timeouts and "Remember me".
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Deployment, TestApp, session_cookie};
+use crate::common::{Backend, Deployment, TestApp, session_cookie};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
@@ -17,7 +15,7 @@ async fn login_cookie(
     email: &str,
     password: &str,
     remember: bool,
-) -> (String, common::SetCookie) {
+) -> (String, crate::common::SetCookie) {
     let mut form = vec![("email", email), ("password", password)];
     if remember {
         form.push(("remember", "true"));
@@ -36,9 +34,10 @@ async fn sessions(app: &TestApp, cookie: &str) -> Vec<Value> {
     res.json::<Vec<Value>>().await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request() {
-    let deployment = Deployment::new();
+async fn a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend);
     let (a, b) = (deployment.spawn_app().await, deployment.spawn_app().await);
     let laptop = a.signed_up_cookie("revoke@example.com").await;
     let (phone, _) = login_cookie(&b, "revoke@example.com", PASSWORD, false).await;
@@ -85,9 +84,8 @@ async fn a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_r
     b.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_out_everywhere_else_keeps_only_this_session() {
-    let deployment = Deployment::new();
+async fn log_out_everywhere_else_keeps_only_this_session(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let here = app.signed_up_cookie("everywhere@example.com").await;
     let mut others = Vec::new();
@@ -111,9 +109,8 @@ async fn log_out_everywhere_else_keeps_only_this_session() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others() {
-    let deployment = Deployment::new();
+async fn a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let here = app.signed_up_cookie("change@example.com").await;
     let (elsewhere, _) = login_cookie(&app, "change@example.com", PASSWORD, false).await;
@@ -197,9 +194,8 @@ async fn a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_the_account_removes_its_data_and_every_session() {
-    let deployment = Deployment::new();
+async fn deleting_the_account_removes_its_data_and_every_session(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let here = app.signed_up_cookie("leaving@example.com").await;
     let (elsewhere, _) = login_cookie(&app, "leaving@example.com", PASSWORD, false).await;
@@ -220,11 +216,7 @@ async fn deleting_the_account_removes_its_data_and_every_session() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert_eq!(
-        common::user_count(&deployment.db_path()).await,
-        1,
-        "nothing deleted"
-    );
+    assert_eq!(deployment.user_count().await, 1, "nothing deleted");
 
     let res = app
         .post_form(
@@ -235,8 +227,8 @@ async fn deleting_the_account_removes_its_data_and_every_session() {
         .await;
     assert_eq!(res.status(), 200);
     assert!(session_cookie(res.headers()).is_some_and(|c| c.is_removal()));
-    assert_eq!(common::user_count(&deployment.db_path()).await, 0);
-    assert_eq!(common::workout_count(&deployment.db_path()).await, 0);
+    assert_eq!(deployment.user_count().await, 0);
+    assert_eq!(deployment.workout_count().await, 0);
     assert!(
         deployment.redis.session_keys().is_empty(),
         "every session is gone"
@@ -249,9 +241,8 @@ async fn deleting_the_account_removes_its_data_and_every_session() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_audit_trail_records_security_events_with_time_and_ip() {
-    let deployment = Deployment::new();
+async fn the_audit_trail_records_security_events_with_time_and_ip(backend: Backend) {
+    let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let here = app.signed_up_cookie("audit@example.com").await;
     assert_eq!(
@@ -298,11 +289,12 @@ async fn the_audit_trail_records_security_events_with_time_and_ip() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end() {
+async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end(
+    backend: Backend,
+) {
     // Times are whole seconds in the session record, so each limit may come up
     // to a second early: the reads below leave that much room.
-    let deployment = Deployment::new()
+    let deployment = Deployment::new(backend)
         .with("SESSION_INACTIVITY_TIMEOUT", "4s")
         .with("SESSION_REFRESH_FRACTION", "0.25")
         .with("SESSION_ABSOLUTE_LIFETIME", "7s");
@@ -341,9 +333,8 @@ async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_abs
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn remember_me_gives_a_persistent_cookie_for_the_configured_period() {
-    let deployment = Deployment::new().with("REMEMBER_ME_PERIOD", "30d");
+async fn remember_me_gives_a_persistent_cookie_for_the_configured_period(backend: Backend) {
+    let deployment = Deployment::new(backend).with("REMEMBER_ME_PERIOD", "30d");
     let app = deployment.spawn_app().await;
     app.signed_up_cookie("remember@example.com").await;
 
@@ -385,3 +376,13 @@ async fn remember_me_gives_a_persistent_cookie_for_the_configured_period() {
     );
     app.shutdown().await;
 }
+
+crate::on_both_databases!(
+    a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request,
+    log_out_everywhere_else_keeps_only_this_session,
+    a_password_change_keeps_this_session_under_a_new_id_and_ends_the_others,
+    deleting_the_account_removes_its_data_and_every_session,
+    the_audit_trail_records_security_events_with_time_and_ip,
+    reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end,
+    remember_me_gives_a_persistent_cookie_for_the_configured_period,
+);

@@ -1,0 +1,13 @@
+//! The integration tests: one binary (one link, one process) that starts the
+//! real app on free loopback ports with its own throwaway Redis and database
+//! for each test, and drives it over HTTP.
+
+mod common;
+
+mod account;
+mod auth;
+mod dashboard;
+mod pages;
+mod security;
+mod startup;
+mod workouts;
