@@ -31,6 +31,12 @@ pub enum AppError {
     /// A state-changing request that came from another site (CSRF).
     #[error("This request came from another site and was refused")]
     Forbidden,
+    /// The request body is larger than any form of this app needs.
+    #[error("The request is too large")]
+    TooLarge,
+    /// The request's headers (usually its cookies) are larger than allowed.
+    #[error("The request's headers are too large; clear this site's cookies and try again")]
+    HeadersTooLarge,
     /// Login throttling: too many failures for this email or from this address.
     #[error("Too many attempts, try again in {}", seconds(*retry_after_secs))]
     TooManyAttempts { retry_after_secs: u64 },
@@ -68,10 +74,29 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::TooLarge => 413,
+            Self::HeadersTooLarge => 431,
             Self::TooManyAttempts { .. } => 429,
             Self::EmailTaken => 409,
             Self::Unavailable | Self::Network => 503,
             Self::Internal => 500,
+        }
+    }
+
+    /// While the server renders a page, answers it with this error's status
+    /// (a page that says "temporarily unavailable" is a 503, not a 200).
+    pub fn set_page_status(&self) {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(self.status()) {
+                response.set_status(status);
+            }
+            if *self == Self::Unavailable {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("1"),
+                );
+            }
         }
     }
 

@@ -119,7 +119,10 @@ where
                             let path = format!("/login?next={}", urlencode_path(&next));
                             view! { <Redirect path /> }.into_any()
                         }
-                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                        Err(err) => {
+                            err.set_page_status();
+                            view! { <FormError error=Signal::stored(Some(err)) /> }.into_any()
+                        }
                     }
                 })
             }}

@@ -68,9 +68,11 @@ impl LoginThrottle {
     }
 
     fn subjects(&self, email: &Email, ip: Option<IpAddr>) -> Vec<Subject> {
+        // The `{...}` hash tag puts a subject's two keys in one Redis Cluster
+        // slot, so that they can be deleted in one command.
         let subject = |kind: &str, id: &str, free| Subject {
-            failures: format!("login-throttle:{kind}:{id}:failures"),
-            lock: format!("login-throttle:{kind}:{id}:lock"),
+            failures: format!("login-throttle:{{{kind}:{id}}}:failures"),
+            lock: format!("login-throttle:{{{kind}:{id}}}:lock"),
             free,
         };
         let mut subjects = vec![subject(

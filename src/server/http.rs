@@ -14,6 +14,60 @@ use super::state::AppState;
 use crate::app::shell;
 use crate::error::AppError;
 
+/// The largest request body the app accepts: its biggest form (a workout with
+/// 1,000 characters of notes) is a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The most header bytes (names and values) a request may carry; the session
+/// cookie is about 100 bytes.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Answers with `err`'s status and its JSON form, the way server functions
+/// answer errors, so every client sees one error format.
+pub fn error_response(err: &AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, axum::Json(err)).into_response();
+    set_retry_after(&mut response.headers_mut(), err);
+    response
+}
+
+fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
+    let seconds = match err {
+        AppError::Unavailable => 1,
+        AppError::TooManyAttempts { retry_after_secs } => *retry_after_secs,
+        _ => return,
+    };
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+}
+
+/// Refuses oversized requests before anything reads them: 431 for headers
+/// over [`MAX_HEADER_BYTES`], 413 for a body over [`MAX_BODY_BYTES`] (declared
+/// or streamed). A body within the limit is buffered here, so no handler ever
+/// reads an unbounded stream.
+pub async fn limit_request_size(req: Request, next: Next) -> Response {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return error_response(&AppError::HeadersTooLarge);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return error_response(&AppError::TooLarge);
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return error_response(&AppError::TooLarge);
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
 /// Server functions answer every error with 500 and a JSON body. This gives the
 /// response the status the error really stands for (401, 409, 422, 503, ...),
 /// in one place, including for errors raised by the framework itself (a
@@ -31,16 +85,7 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let retry_after = match err {
-            AppError::Unavailable => Some(1),
-            AppError::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
+        set_retry_after(&mut parts.headers, &err);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

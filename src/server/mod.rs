@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod db;
+pub mod health;
 pub mod http;
 pub mod security;
 pub mod seed;
@@ -14,7 +15,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -63,6 +64,10 @@ impl Server {
             sessions::connect_redis(&config.redis_url, config.session.redis_command_timeout)
                 .await?;
         let store = IndexedStore::new(redis.clone(), sessions::timeouts(&config.session));
+        let probes = health::Probes {
+            db: db.clone(),
+            redis: redis.clone(),
+        };
         let state = AppState {
             leptos_options: config.leptos.clone(),
             db: db.clone(),
@@ -77,7 +82,8 @@ impl Server {
             state,
             sessions::session_layer(store, &config.session),
             policy,
-        );
+        )
+        .merge(health_routes(probes));
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -123,6 +129,14 @@ pub fn provide_page_context(state: &AppState) {
     security::set_page_csp(&state.leptos_options);
 }
 
+/// Outside every other layer: a probe loads no session and is not traced.
+fn health_routes(probes: health::Probes) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(probes)
+}
+
 fn router(
     state: AppState,
     session_layer: sessions::SessionLayer,
@@ -160,5 +174,7 @@ fn router(
             security::security_headers,
         ))
         .layer(TraceLayer::new_for_http())
+        // Outermost: nothing reads an oversized request.
+        .layer(axum::middleware::from_fn(http::limit_request_size))
         .with_state(state)
 }

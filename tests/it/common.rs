@@ -34,15 +34,29 @@ pub struct TestRedis {
     pub port: u16,
     dir: TempDir,
     child: Option<Child>,
+    /// Keeps an append-only file, like the Redis that the run command starts.
+    persistent: bool,
 }
 
 impl TestRedis {
+    /// A Redis that keeps nothing on disk: a restart empties it.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// A Redis with an append-only file (fsync on every write): what it had
+    /// before a restart, it has after.
+    pub fn start_persistent() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(persistent: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut redis = Self {
             port: free_port(),
             dir,
             child: None,
+            persistent,
         };
         redis.spawn();
         redis
@@ -51,14 +65,12 @@ impl TestRedis {
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-            ])
+            .args(["--save", "", "--protected-mode", "yes"])
+            .args(if self.persistent {
+                ["--appendonly", "yes", "--appendfsync", "always"]
+            } else {
+                ["--appendonly", "no", "--appendfsync", "no"]
+            })
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::null())
@@ -121,15 +133,38 @@ impl TestRedis {
         }
     }
 
-    /// Starts it again on the same port (its data is gone: no persistence).
+    /// Starts it again on the same port (empty unless it is persistent).
     pub fn restart(&mut self) {
         self.stop();
         self.spawn();
+    }
+
+    /// Stops the process without closing its connections (SIGSTOP): Redis
+    /// hangs, the worst kind of outage for a client.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("redis is running").id();
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 }
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
+        if self.child.is_some() {
+            self.signal("-CONT");
+        }
         self.stop();
     }
 }
@@ -184,7 +219,10 @@ pub struct Deployment {
 
 impl Deployment {
     pub fn new(backend: Backend) -> Self {
-        let redis = TestRedis::start();
+        Self::with_redis(backend, TestRedis::start())
+    }
+
+    pub fn with_redis(backend: Backend, redis: TestRedis) -> Self {
         let db = TestDatabase::start(backend);
         let secret = base64::engine::general_purpose::STANDARD.encode(rand_bytes());
         let mut vars = HashMap::new();
@@ -192,7 +230,6 @@ impl Deployment {
         vars.insert("DATABASE_URL".into(), db.url());
         vars.insert("SESSION_SECRET".into(), secret);
         vars.insert("COOKIE_SECURE".into(), "false".into());
-        vars.insert("REDIS_COMMAND_TIMEOUT".into(), "500ms".into());
         Self { redis, db, vars }
     }
 

@@ -8,6 +8,7 @@ mod account;
 mod auth;
 mod dashboard;
 mod pages;
+mod resilience;
 mod security;
 mod startup;
 mod workouts;
