@@ -204,13 +204,12 @@ fn request_header(name: http::header::HeaderName) -> Option<String> {
     Some(parts.headers.get(name)?.to_str().ok()?.to_owned())
 }
 
-/// The address the request came from (the TCP peer).
+/// The address the request came from: the TCP peer, or the client named by a
+/// trusted proxy (see `server::proxy`).
 pub(crate) fn client_ip() -> Option<std::net::IpAddr> {
     let parts = use_context::<http::request::Parts>()?;
-    let info = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?;
-    Some(info.0.ip())
+    let ip = parts.extensions.get::<crate::server::proxy::ClientIp>()?;
+    Some(ip.0)
 }
 
 pub(crate) async fn request_session() -> Result<Session, AppError> {

@@ -7,6 +7,8 @@ use base64::Engine as _;
 use leptos::config::{Env, LeptosOptions};
 use tower_sessions::cookie::Key;
 
+use super::proxy::TrustedProxies;
+
 /// Everything the server needs to start.
 #[derive(Clone)]
 pub struct Config {
@@ -15,6 +17,8 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub redis_url: String,
     pub session: SessionConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     pub log_filter: String,
 }
 
@@ -44,13 +48,14 @@ pub struct SessionConfig {
 pub enum ConfigError {
     #[error(
         "SESSION_SECRET is required when LEPTOS_ENV=PROD. Generate one with \
-         `openssl rand -base64 64` (or `head -c 64 /dev/urandom | base64 -w0`) \
-         and set it in the environment or in .env"
+         `head -c 64 /dev/urandom | base64 -w0` (or `openssl rand -base64 64 | tr -d '\\n'`: \
+         one line) and set it in the environment or in .env"
     )]
     MissingSessionSecret,
     #[error(
         "SESSION_SECRET must be base64 for at least 64 random bytes. Generate one with \
-         `openssl rand -base64 64` (or `head -c 64 /dev/urandom | base64 -w0`)"
+         `head -c 64 /dev/urandom | base64 -w0` (or `openssl rand -base64 64 | tr -d '\\n'`: \
+         one line)"
     )]
     WeakSessionSecret,
     #[error("{name} has an invalid value {value:?}: {expected}")]
@@ -163,12 +168,31 @@ impl Config {
             None => DEFAULT_REDIS_COMMAND_TIMEOUT,
         };
 
+        let trusted_proxies = match var("TRUSTED_PROXIES") {
+            Some(list) => TrustedProxies::parse(&list).map_err(|_| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                value: list,
+                expected: "comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,127.0.0.1",
+            })?,
+            None => TrustedProxies::default(),
+        };
+        let redis_url = var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned());
+        if redis_url.starts_with("rediss:") {
+            // fred would connect in plain text after a warning; say so instead.
+            return Err(ConfigError::Invalid {
+                name: "REDIS_URL",
+                value: redact_password(&redis_url),
+                expected: "redis://, redis-cluster:// or redis-sentinel:// (this build has no TLS to Redis: keep Redis on a private network)",
+            });
+        }
+
         Ok(Self {
             leptos,
             database_url: DatabaseUrl::parse(
                 &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             )?,
-            redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
+            redis_url,
+            trusted_proxies,
             session: SessionConfig {
                 key,
                 key_is_ephemeral,
@@ -312,7 +336,10 @@ mod tests {
     fn production_refuses_to_start_without_a_session_secret_and_says_how_to_make_one() {
         let err = parse(Env::PROD, &[]).err().unwrap();
         assert_eq!(err, ConfigError::MissingSessionSecret);
-        assert!(err.to_string().contains("openssl rand -base64 64"));
+        assert!(
+            err.to_string()
+                .contains("head -c 64 /dev/urandom | base64 -w0")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod http;
+pub mod proxy;
 pub mod security;
 pub mod seed;
 pub mod sessions;
@@ -56,7 +57,7 @@ impl Server {
         if config.session.key_is_ephemeral {
             tracing::warn!(
                 "SESSION_SECRET is not set: using a random key, so sessions end when the app restarts. \
-                 Set SESSION_SECRET (`openssl rand -base64 64`) to keep them."
+                 Set SESSION_SECRET (`head -c 64 /dev/urandom | base64 -w0`) to keep them."
             );
         }
         let db = Database::connect(&config.database_url).await?;
@@ -82,6 +83,7 @@ impl Server {
             state,
             sessions::session_layer(store, &config.session),
             policy,
+            config.trusted_proxies.clone(),
         )
         .merge(health_routes(probes));
         let addr = config.leptos.site_addr;
@@ -141,6 +143,7 @@ fn router(
     state: AppState,
     session_layer: sessions::SessionLayer,
     policy: security::SecurityPolicy,
+    proxies: proxy::TrustedProxies,
 ) -> Router {
     let routes = generate_route_list(App);
     let server_fn_state = state.clone();
@@ -172,6 +175,10 @@ fn router(
         .layer(axum::middleware::from_fn_with_state(
             policy,
             security::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            proxies,
+            proxy::resolve_client_ip,
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost: nothing reads an oversized request.

@@ -267,10 +267,52 @@ async fn signup_refuses_common_passwords_and_the_email_itself(backend: Backend) 
     app.shutdown().await;
 }
 
+/// Behind a trusted reverse proxy the client is the address the proxy
+/// appended to `X-Forwarded-For`; from anyone else the header is ignored, so
+/// a client cannot dodge the per-IP throttle or forge the audit trail.
+async fn only_a_trusted_proxy_names_the_client_address(backend: Backend) {
+    async fn audit_ips(app: &crate::common::TestApp, email: &str, forwarded: &str) -> Vec<Value> {
+        let res = app
+            .client
+            .post(app.url("/api/signup"))
+            .header("x-forwarded-for", forwarded)
+            .form(&[("email", email), ("password", "correct horse battery")])
+            .send()
+            .await
+            .unwrap();
+        let cookie = session_cookie(res.headers()).unwrap().pair();
+        let events: Vec<Value> = app
+            .post_form("/api/account/audit", &[], Some(&cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        events.iter().map(|e| e["ip"].clone()).collect()
+    }
+
+    let untrusting = Deployment::new(backend);
+    let app = untrusting.spawn_app().await;
+    assert_eq!(
+        audit_ips(&app, "direct@example.com", "203.0.113.9").await,
+        ["127.0.0.1"]
+    );
+    app.shutdown().await;
+
+    let behind_proxy = Deployment::new(backend).with("TRUSTED_PROXIES", "127.0.0.1/32");
+    let app = behind_proxy.spawn_app().await;
+    assert_eq!(
+        audit_ips(&app, "proxied@example.com", "6.6.6.6, 203.0.113.9").await,
+        ["203.0.113.9"],
+        "the proxy's own entry, not the one the client wrote"
+    );
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     every_response_carries_security_headers_and_pages_a_nonce_csp,
     cross_site_posts_are_refused_before_they_change_anything,
     login_throttling_is_shared_by_two_instances_and_reveals_nothing,
     one_address_guessing_many_emails_is_throttled,
     signup_refuses_common_passwords_and_the_email_itself,
+    only_a_trusted_proxy_names_the_client_address,
 );

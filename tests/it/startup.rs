@@ -16,7 +16,10 @@ fn production_mode_refuses_to_start_without_a_session_secret_and_says_how_to_mak
     assert!(!output.status.success(), "the app started without a secret");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
-    assert!(stderr.contains("openssl rand -base64 64"), "{stderr}");
+    assert!(
+        stderr.contains("head -c 64 /dev/urandom | base64 -w0"),
+        "{stderr}"
+    );
     assert!(
         !dir.path().join("data").exists(),
         "nothing was created before refusing"
