@@ -383,4 +383,44 @@ mod tests {
             );
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            /// An accepted email is normalised and storable; anything else is
+            /// a 422 on `email`.
+            #[test]
+            fn any_email_is_normalised_or_refused(raw in prop_oneof!["[ A-Za-z0-9._%+@-]{0,40}", any::<String>()]) {
+                match Email::parse(&raw) {
+                    Ok(email) => {
+                        let s = email.as_str();
+                        prop_assert_eq!(s, s.trim().to_lowercase());
+                        prop_assert!(s.len() <= Email::MAX_LEN);
+                        prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()));
+                        prop_assert_eq!(s.matches('@').count(), 1);
+                        prop_assert_eq!(Email::parse(s).unwrap(), email.clone());
+                    }
+                    Err(err) => prop_assert_eq!(err.field(), Some("email")),
+                }
+            }
+
+            /// Length is counted in characters after NFKC, never bytes.
+            #[test]
+            fn any_new_password_is_counted_in_characters(raw in any::<String>()) {
+                let chars = Password::normalise(&raw).chars().count();
+                match Password::parse_new(&raw) {
+                    Ok(_) => prop_assert!((Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars)),
+                    Err(err) => {
+                        prop_assert_eq!(err.field(), Some("password"));
+                        prop_assert!(!(Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars));
+                    }
+                }
+            }
+        }
+    }
 }

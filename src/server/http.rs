@@ -64,8 +64,26 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return error_response(&AppError::TooLarge);
     };
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form && !form_is_utf8(&bytes) {
+        return error_response(&AppError::BadRequest(
+            "The form data is not valid UTF-8".to_owned(),
+        ));
+    }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// True when every name and value of a URL-encoded form decodes to UTF-8.
+/// The form decoder downstream would silently turn bad bytes into U+FFFD,
+/// storing text the user never typed.
+fn form_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&' || *b == b'=')
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
 }
 
 /// Server functions answer every error with 500 and a JSON body. This gives the
@@ -124,4 +142,20 @@ async fn render_not_found(state: AppState, req: Request) -> Response {
     let mut res = handler(req).await.into_response();
     *res.status_mut() = StatusCode::NOT_FOUND;
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_is_utf8;
+
+    #[test]
+    fn forms_with_bytes_that_are_not_utf8_are_caught_escaped_or_raw() {
+        assert!(form_is_utf8(
+            b"email=ann%40example.com&password=p%C3%A4ss+word"
+        ));
+        assert!(form_is_utf8(b""));
+        assert!(!form_is_utf8(b"email=%FF%FE%40x.co"));
+        assert!(!form_is_utf8(b"kind=\xff"));
+        assert!(!form_is_utf8(b"%C3=x"), "a truncated sequence in a name");
+    }
 }

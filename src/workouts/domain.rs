@@ -666,4 +666,92 @@ mod tests {
         assert_eq!(json["date"], "2026-11-03");
         assert_eq!(serde_json::from_value::<Workout>(json).unwrap(), workout);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Strings a hostile or careless client might send for a number.
+        fn number_like() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                "-?[0-9]{0,25}([.,][0-9]{0,6})?",
+                Just("NaN".to_owned()),
+                Just("1e309".to_owned()),
+                Just("-0".to_owned()),
+                Just("18446744073709551616".to_owned()),
+                any::<String>(),
+            ])
+        }
+
+        fn form() -> impl Strategy<Value = WorkoutForm> {
+            (
+                prop_oneof!["[0-9]{4}-[0-9]{2}-[0-9]{2}", any::<String>()],
+                prop_oneof!["[A-Za-z ]{0,45}", any::<String>()],
+                (number_like(), number_like(), number_like()),
+                (number_like(), number_like()),
+                proptest::option::of(prop_oneof![".{0,1100}", any::<String>()]),
+            )
+                .prop_map(
+                    |(
+                        date,
+                        kind,
+                        (duration_minutes, distance_km, sets),
+                        (reps, weight_kg),
+                        notes,
+                    )| {
+                        WorkoutForm {
+                            date,
+                            kind,
+                            duration_minutes,
+                            distance_km,
+                            sets,
+                            reps,
+                            weight_kg,
+                            notes,
+                        }
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            /// Whatever arrives is either refused with a 422 that names a
+            /// field, or becomes a workout inside every limit of the schema
+            /// (so the database's CHECK constraints can never fire).
+            #[test]
+            fn any_workout_form_is_refused_with_a_named_field_or_within_the_schema(form in form()) {
+                let today = Date::from_calendar_date(2026, Month::November, 23).unwrap();
+                match NewWorkout::parse(&form, today) {
+                    Ok(w) => {
+                        let kind_chars = w.kind.chars().count();
+                        prop_assert!((1..=NewWorkout::KIND_MAX_CHARS).contains(&kind_chars));
+                        prop_assert!(!w.kind.chars().any(char::is_control));
+                        prop_assert!(w.notes.chars().count() <= NewWorkout::NOTES_MAX_CHARS);
+                        prop_assert!(!w.notes.contains('\0'));
+                        prop_assert!(w.date >= NewWorkout::EARLIEST && w.date <= today.next_day().unwrap());
+                        prop_assert!(w.duration_minutes.is_none_or(|m| (1..=NewWorkout::MAX_MINUTES).contains(&m)));
+                        prop_assert!(w.distance_m.is_none_or(|m| (1..=NewWorkout::MAX_KM * 1000).contains(&m)));
+                        prop_assert!(w.sets.is_none_or(|n| (1..=NewWorkout::MAX_SETS).contains(&n)));
+                        prop_assert!(w.reps.is_none_or(|n| (1..=NewWorkout::MAX_REPS).contains(&n)));
+                        prop_assert!(w.weight_g.is_none_or(|g| (1..=NewWorkout::MAX_KG * 1000).contains(&g)));
+                    }
+                    Err(err) => {
+                        prop_assert_eq!(err.status(), 422);
+                        prop_assert!(err.field().is_some());
+                    }
+                }
+            }
+
+            /// A cursor either parses and round-trips, or is a 422 on `before`.
+            #[test]
+            fn any_page_cursor_round_trips_or_is_refused(raw in prop_oneof!["[0-9]{4}-[0-9]{2}-[0-9]{2}_-?[0-9]{1,20}", any::<String>()]) {
+                match PageCursor::parse(&raw) {
+                    Ok(cursor) => prop_assert_eq!(PageCursor::parse(&cursor.encode()).unwrap(), cursor),
+                    Err(err) => prop_assert_eq!(err.field(), Some("before")),
+                }
+            }
+        }
+    }
 }

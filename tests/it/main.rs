@@ -7,6 +7,7 @@ mod common;
 mod account;
 mod auth;
 mod dashboard;
+mod hostile;
 mod pages;
 mod resilience;
 mod security;
