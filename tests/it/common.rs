@@ -36,6 +36,8 @@ pub struct TestRedis {
     child: Option<Child>,
     /// Keeps an append-only file, like the Redis that the run command starts.
     persistent: bool,
+    /// Runs as a Redis Cluster node (see [`TestRedisCluster`]).
+    clustered: bool,
 }
 
 impl TestRedis {
@@ -50,6 +52,19 @@ impl TestRedis {
         Self::start_with(true)
     }
 
+    fn start_clustered() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut redis = Self {
+            port: free_port(),
+            dir,
+            child: None,
+            persistent: false,
+            clustered: true,
+        };
+        redis.spawn();
+        redis
+    }
+
     fn start_with(persistent: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut redis = Self {
@@ -57,6 +72,7 @@ impl TestRedis {
             dir,
             child: None,
             persistent,
+            clustered: false,
         };
         redis.spawn();
         redis
@@ -70,6 +86,16 @@ impl TestRedis {
                 ["--appendonly", "yes", "--appendfsync", "always"]
             } else {
                 ["--appendonly", "no", "--appendfsync", "no"]
+            })
+            .args(if self.clustered {
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                ][..]
+            } else {
+                &[][..]
             })
             .arg("--dir")
             .arg(self.dir.path())
@@ -499,4 +525,114 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// A three-master Redis Cluster of our own: three `redis-server`s in cluster
+/// mode on free ports, joined with `redis-cli --cluster create`.
+pub struct TestRedisCluster {
+    pub nodes: Vec<TestRedis>,
+}
+
+impl TestRedisCluster {
+    pub fn start() -> Self {
+        let nodes: Vec<TestRedis> = (0..3).map(|_| TestRedis::start_clustered()).collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !nodes.iter().all(|n| {
+            n.cli(&["CLUSTER", "INFO"])
+                .is_some_and(|info| info.contains("cluster_state:ok"))
+        }) {
+            assert!(Instant::now() < deadline, "the cluster never became ok");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { nodes }
+    }
+
+    /// The form fred understands: one node in the authority, the others as
+    /// `node` parameters.
+    pub fn url(&self) -> String {
+        let first = self.nodes[0].port;
+        let others: Vec<String> = self.nodes[1..]
+            .iter()
+            .map(|n| format!("node=127.0.0.1:{}", n.port))
+            .collect();
+        format!("redis-cluster://127.0.0.1:{first}?{}", others.join("&"))
+    }
+
+    /// Every key on every master.
+    pub fn keys(&self) -> Vec<String> {
+        self.nodes.iter().flat_map(TestRedis::keys).collect()
+    }
+}
+
+/// A Redis Sentinel of our own that watches one master as `mymaster`.
+pub struct TestSentinel {
+    pub port: u16,
+    dir: TempDir,
+    child: Child,
+}
+
+impl TestSentinel {
+    pub fn start(master_port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        // Sentinel rewrites its configuration file, so it gets one of its own.
+        let conf = dir.path().join("sentinel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\nsentinel monitor mymaster 127.0.0.1 {master_port} 1\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("redis-server")
+            .arg(&conf)
+            .arg("--sentinel")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let sentinel = Self { port, dir, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = Command::new("redis-cli")
+                .args([
+                    "-p",
+                    &port.to_string(),
+                    "SENTINEL",
+                    "get-master-addr-by-name",
+                    "mymaster",
+                ])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains(&master_port.to_string()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the sentinel did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sentinel
+    }
+}
+
+impl Drop for TestSentinel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

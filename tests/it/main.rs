@@ -6,6 +6,7 @@ mod common;
 
 mod account;
 mod auth;
+mod cluster;
 mod dashboard;
 mod hostile;
 mod pages;
