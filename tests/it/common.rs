@@ -3,6 +3,8 @@
 //! database server that is already running on the machine.
 #![allow(dead_code)]
 
+// An explicit path, so that the soak test can include this file too.
+#[path = "common/postgres.rs"]
 mod postgres;
 
 pub use postgres::TestPostgres;

@@ -1,0 +1,315 @@
+//! The soak test: the real server binary, on loopback with its own Redis and
+//! database, under many concurrent users who sign up, log in, read and write
+//! workouts and log out, for a bounded time (`SOAK_SECONDS`, 45 by default,
+//! per database). Every request must succeed, and the server's resident memory
+//! must stay flat once it has warmed up.
+//!
+//! A binary of its own: cargo runs test binaries one after another, so the
+//! load never overlaps the timing-sensitive integration tests.
+
+#[path = "../it/common.rs"]
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Deployment, free_port, session_cookie};
+use reqwest::header::COOKIE;
+
+/// Concurrent virtual users.
+const USERS: usize = 24;
+const PASSWORD: &str = "correct horse battery";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(deployment: &Deployment) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+            .envs(&deployment.vars)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .ok()
+            != Some(200)
+        {
+            assert!(Instant::now() < deadline, "the server did not become ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, base }
+    }
+
+    /// Resident memory of the server process, in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    requests: AtomicU64,
+    failures: AtomicU64,
+    journeys: AtomicU64,
+}
+
+/// One request that must answer `expected`; anything else is a failure.
+async fn call(
+    client: &reqwest::Client,
+    tally: &Tally,
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+    expected: u16,
+) -> Option<reqwest::Response> {
+    tally.requests.fetch_add(1, Ordering::Relaxed);
+    let mut req = if form.is_empty() && !path.starts_with("/api/") {
+        client
+            .get(format!("{base}{path}"))
+            .header("accept", "text/html")
+    } else {
+        client.post(format!("{base}{path}")).form(form)
+    };
+    if let Some(cookie) = cookie {
+        req = req.header(COOKIE, cookie);
+    }
+    match req.send().await {
+        Ok(res) if res.status().as_u16() == expected => Some(res),
+        Ok(res) => {
+            tally.failures.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "{path}: {} {}",
+                res.status(),
+                res.text().await.unwrap_or_default()
+            );
+            None
+        }
+        Err(err) => {
+            tally.failures.fetch_add(1, Ordering::Relaxed);
+            eprintln!("{path}: {err}");
+            None
+        }
+    }
+}
+
+/// A user's visit, start to end: 15 requests.
+async fn journey(
+    client: &reqwest::Client,
+    tally: &Tally,
+    base: &str,
+    user: usize,
+    round: u64,
+) -> Option<()> {
+    let email = format!("soak-{user}-{round}@example.com");
+    let signup = call(
+        client,
+        tally,
+        base,
+        "/api/signup",
+        &[("email", &email), ("password", PASSWORD)],
+        None,
+        200,
+    )
+    .await?;
+    let cookie = session_cookie(signup.headers())?.pair();
+    for day in ["2026-11-01", "2026-11-08", "2026-11-15"] {
+        call(
+            client,
+            tally,
+            base,
+            "/api/workouts/create",
+            &[
+                ("date", day),
+                ("kind", "Run"),
+                ("distance_km", "5.2"),
+                ("notes", "easy"),
+            ],
+            Some(&cookie),
+            200,
+        )
+        .await?;
+    }
+    let list: serde_json::Value = call(
+        client,
+        tally,
+        base,
+        "/api/workouts/list",
+        &[],
+        Some(&cookie),
+        200,
+    )
+    .await?
+    .json()
+    .await
+    .ok()?;
+    let id = list["workouts"][0]["id"].to_string();
+    call(
+        client,
+        tally,
+        base,
+        "/api/workouts/summary",
+        &[],
+        Some(&cookie),
+        200,
+    )
+    .await?;
+    call(client, tally, base, "/dashboard", &[], Some(&cookie), 200).await?;
+    call(
+        client,
+        tally,
+        base,
+        "/api/workouts/update",
+        &[
+            ("id", &id),
+            ("date", "2026-11-02"),
+            ("kind", "Squat"),
+            ("sets", "5"),
+            ("reps", "5"),
+            ("weight_kg", "100"),
+        ],
+        Some(&cookie),
+        200,
+    )
+    .await?;
+    call(
+        client,
+        tally,
+        base,
+        "/api/workouts/delete",
+        &[("id", &id)],
+        Some(&cookie),
+        200,
+    )
+    .await?;
+    call(client, tally, base, "/api/logout", &[], Some(&cookie), 200).await?;
+    call(client, tally, base, "/api/me", &[], Some(&cookie), 401).await?;
+    let login = call(
+        client,
+        tally,
+        base,
+        "/api/login",
+        &[("email", &email), ("password", PASSWORD)],
+        None,
+        200,
+    )
+    .await?;
+    let cookie = session_cookie(login.headers())?.pair();
+    call(client, tally, base, "/api/me", &[], Some(&cookie), 200).await?;
+    call(client, tally, base, "/account", &[], Some(&cookie), 200).await?;
+    call(client, tally, base, "/api/logout", &[], Some(&cookie), 200).await?;
+    tally.journeys.fetch_add(1, Ordering::Relaxed);
+    Some(())
+}
+
+async fn soak(backend: Backend) {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(45);
+    let deployment = Deployment::new(backend);
+    let server = Server::start(&deployment).await;
+    let tally = Arc::new(Tally::default());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let stop_at = Instant::now() + Duration::from_secs(seconds);
+    let users: Vec<_> = (0..USERS)
+        .map(|user| {
+            let (client, tally, base) = (client.clone(), tally.clone(), server.base.clone());
+            tokio::spawn(async move {
+                let mut round = 0;
+                while Instant::now() < stop_at {
+                    let _ = journey(&client, &tally, &base, user, round).await;
+                    round += 1;
+                }
+            })
+        })
+        .collect();
+
+    // Resident memory, sampled every second while the load runs.
+    let mut rss = Vec::new();
+    while Instant::now() < stop_at {
+        rss.push(server.rss_kib());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    for user in users {
+        user.await.unwrap();
+    }
+    rss.push(server.rss_kib());
+
+    let requests = tally.requests.load(Ordering::Relaxed);
+    let failures = tally.failures.load(Ordering::Relaxed);
+    let journeys = tally.journeys.load(Ordering::Relaxed);
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    // Warm-up: the first third (pools fill, caches and allocator arenas grow).
+    let warm = rss[rss.len() / 3..rss.len() * 2 / 3]
+        .iter()
+        .max()
+        .copied()
+        .unwrap();
+    let late = rss[rss.len() * 2 / 3..].iter().max().copied().unwrap();
+    println!(
+        "soak on {backend:?}: {seconds} s, {USERS} users, {journeys} journeys, {requests} requests \
+         ({:.0}/s), {failures} failed; server RSS {:.1} MiB after warm-up, {:.1} MiB at the end \
+         (samples: {:?} MiB)",
+        requests as f64 / seconds as f64,
+        mib(warm),
+        mib(late),
+        rss.iter()
+            .map(|k| (mib(*k) * 10.0).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(failures, 0, "every request succeeds");
+    assert!(
+        journeys >= USERS as u64,
+        "every user got through at least once: {journeys}"
+    );
+    assert!(
+        late <= warm + warm / 5 + 8 * 1024,
+        "memory grew from {:.1} MiB to {:.1} MiB",
+        mib(warm),
+        mib(late)
+    );
+    // Every journey logged out: no session is left behind in Redis.
+    assert!(deployment.redis.session_keys().is_empty());
+    assert_eq!(deployment.count_rows("workouts").await, journeys as i64 * 2);
+}
+
+/// One test, so that the two backends are soaked one after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_on_both_databases() {
+    soak(Backend::Sqlite).await;
+    soak(Backend::Postgres).await;
+}
