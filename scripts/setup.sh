@@ -60,6 +60,9 @@ command -v redis-server >/dev/null || missing_packages+=(redis-server)
 command -v redis-cli >/dev/null || missing_packages+=(redis-tools)
 if $want_test_tools; then
   [[ -x /usr/bin/chromium ]] || missing_packages+=(chromium)
+  # The tests start their own PostgreSQL servers with Debian's initdb and
+  # pg_ctl (they never use a server that is already running).
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing_packages+=(postgresql)
 fi
 if ((${#missing_packages[@]})); then
   say "installing Debian packages: ${missing_packages[*]}"
