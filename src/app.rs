@@ -61,6 +61,9 @@ fn Layout() -> impl IntoView {
     }
 }
 
+/// Links rendered inside a `Suspend` are plain `<a>`s (the router still
+/// handles their clicks): `<A>` looks up the router's context when it renders,
+/// and a Suspend that resolves late (a slow Redis) could find it gone.
 #[component]
 fn NavBar() -> impl IntoView {
     let auth = Auth::expect();
@@ -73,12 +76,12 @@ fn NavBar() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
                                 <span class="nav-email" data-testid="nav-email">{user.email}</span>
-                                <A href="/account">"Account"</A>
+                                <a href="/account">"Account"</a>
                                 <LogoutButton />
                             }.into_any(),
                             _ => view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/signup">"Sign up"</A>
+                                <a href="/login">"Log in"</a>
+                                <a href="/signup">"Sign up"</a>
                             }.into_any(),
                         }
                     })}
@@ -98,11 +101,11 @@ fn HomePage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(_)) => view! { <A href="/dashboard" attr:class="button">"Go to dashboard"</A> }.into_any(),
+                        Ok(Some(_)) => view! { <a href="/dashboard" class="button">"Go to dashboard"</a> }.into_any(),
                         _ => view! {
                             <div class="actions">
-                                <A href="/signup" attr:class="button">"Sign up"</A>
-                                <A href="/login" attr:class="button secondary">"Log in"</A>
+                                <a href="/signup" class="button">"Sign up"</a>
+                                <a href="/login" class="button secondary">"Log in"</a>
                             </div>
                         }.into_any(),
                     }

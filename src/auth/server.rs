@@ -17,6 +17,7 @@ pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError
     let email = Email::parse(email)?;
     let password = Password::parse_new_for(&email, password)?;
     let (state, session) = (AppState::from_context()?, request_session().await?);
+    state.sessions.ensure_reachable().await?;
 
     let hash = state.passwords.hash(password).await?;
     let user = state.db.create_user(&email, &hash).await?;

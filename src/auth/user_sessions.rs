@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_redis_store::RedisStore;
-use tower_sessions_redis_store::fred::prelude::{KeysInterface, Pool, SetsInterface};
+use tower_sessions_redis_store::fred::prelude::{ClientLike, KeysInterface, Pool, SetsInterface};
 
 use crate::account::domain::SessionInfo;
 use crate::error::AppError;
@@ -310,6 +310,19 @@ impl UserSessions {
             .await
             .map_err(store_unavailable)?;
         self.forget(user_id, id).await
+    }
+
+    /// Fails with `Unavailable` unless Redis answers now. A signup asks
+    /// before it creates the account: a session that cannot be stored would
+    /// otherwise leave an account its owner was told was not created.
+    pub async fn ensure_reachable(&self) -> Result<(), AppError> {
+        let _: String = self
+            .store
+            .redis
+            .ping(None)
+            .await
+            .map_err(store_unavailable)?;
+        Ok(())
     }
 
     /// Drops `id` from the user's index (its record is being deleted).

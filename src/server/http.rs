@@ -26,7 +26,7 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub fn error_response(err: &AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(err)).into_response();
-    set_retry_after(&mut response.headers_mut(), err);
+    set_retry_after(response.headers_mut(), err);
     response
 }
 
@@ -84,6 +84,20 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
 fn form_is_utf8(body: &[u8]) -> bool {
     body.split(|b| *b == b'&' || *b == b'=')
         .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
+}
+
+/// tower-sessions answers a failed session save (Redis down) with a bare 500
+/// and no body. That is an outage, not a bug: answer it like every other
+/// outage, 503 with the JSON error and `Retry-After`. Sits just outside the
+/// session layer; every 500 of the app itself has a body and a content type.
+pub async fn session_save_failure_is_unavailable(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let bare_500 = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE);
+    if bare_500 {
+        return error_response(&AppError::Unavailable);
+    }
+    response
 }
 
 /// Server functions answer every error with 500 and a JSON body. This gives the

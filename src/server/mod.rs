@@ -168,6 +168,9 @@ fn router(
         // Inside the session layer, so sessions see the final status.
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(
+            http::session_save_failure_is_unavailable,
+        ))
         // Outside the session layer: a refused request loads no session.
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_requests,

@@ -110,6 +110,15 @@ async fn snapshot(deployment: &Deployment) -> (i64, i64) {
     )
 }
 
+/// What, path, content type, body, and the exact status if one is expected.
+type Case = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    Option<u16>,
+);
+
 async fn assert_refused_cleanly(res: reqwest::Response, what: &str) -> u16 {
     let status = res.status().as_u16();
     let body = res.text().await.unwrap_or_default();
@@ -128,8 +137,7 @@ async fn hand_written_hostile_requests_get_a_4xx_and_change_nothing(backend: Bac
     let before = snapshot(&deployment).await;
 
     let signup_json = br#"{"email":"json@example.com","password":"correct horse battery"}"#;
-    let cases: Vec<(&str, &str, Option<&str>, Vec<u8>, Option<u16>)> = vec![
-        // (what, path, content type, body, exact status if one is expected)
+    let cases: Vec<Case> = vec![
         (
             "JSON body",
             "/api/signup",

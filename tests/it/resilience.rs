@@ -60,6 +60,15 @@ async fn redis_outages_answer_fast_and_clearly_and_the_app_recovers_by_itself(ba
 
         let login = timed("login", app.login("outage@example.com", PASSWORD)).await;
         assert_eq!(login.status(), 503, "{outage}");
+        let users = deployment.user_count().await;
+        let email = format!("{outage}@example.com");
+        let signup = timed("signup", app.signup(&email, PASSWORD)).await;
+        assert_eq!(signup.status(), 503, "{outage}");
+        assert_eq!(
+            deployment.user_count().await,
+            users,
+            "{outage}: no account a session could not be stored for"
+        );
 
         for public in ["/", "/login", "/signup"] {
             for cookie in [None, Some(cookie.as_str())] {
