@@ -14,11 +14,12 @@ pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
@@ -131,6 +132,15 @@ pub fn provide_page_context(state: &AppState) {
     security::set_page_csp(&state.leptos_options);
 }
 
+/// The app's routes, generated once per process. Generating them runs the
+/// app with resource loading suppressed process-wide (leptos issue #4773): a
+/// page another server in the same process (the tests start many) renders
+/// meanwhile could wait forever for its data.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Outside every other layer: a probe loads no session and is not traced.
 fn health_routes(probes: health::Probes) -> Router {
     Router::new()
@@ -145,7 +155,7 @@ fn router(
     policy: security::SecurityPolicy,
     proxies: proxy::TrustedProxies,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let server_fn_state = state.clone();
     let page_state = state.clone();
     Router::new()
