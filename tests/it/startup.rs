@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use crate::common::{Backend, TestDatabase};
+
 #[test]
 fn production_mode_refuses_to_start_without_a_session_secret_and_says_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -26,15 +28,14 @@ fn production_mode_refuses_to_start_without_a_session_secret_and_says_how_to_mak
     );
 }
 
-#[test]
-fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again() {
+async fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again(backend: Backend) {
+    let db = TestDatabase::start(backend);
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("seed.db");
     let seed = || {
         Command::new(env!("CARGO_BIN_EXE_workout_log"))
             .arg("seed")
             .current_dir(dir.path())
-            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("DATABASE_URL", db.url())
             .env("RUST_LOG", "warn")
             .output()
             .unwrap()
@@ -55,22 +56,18 @@ fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again() {
         stdout,
         "the same result again"
     );
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (users, workouts): (i64, i64) = rt.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .unwrap();
-        let users = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        let workouts = sqlx::query_scalar("SELECT COUNT(*) FROM workouts")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        (users, workouts)
-    });
+    let pool = db.connect().await;
+    let count = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (users, workouts) = (count("users").await, count("workouts").await);
+    pool.close().await;
     assert_eq!(users, 1, "one demo account, not two");
     assert!(
         workouts >= 14,
@@ -81,6 +78,8 @@ fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again() {
         "a rerun replaces the samples instead of adding: {workouts}"
     );
 }
+
+crate::on_both_databases!(the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again);
 
 #[test]
 fn unknown_arguments_print_the_usage_and_fail() {
