@@ -1,12 +1,13 @@
 //! Password hashing with argon2id, kept off the async workers.
 //!
 //! Hashing is deliberately expensive (19 MiB, 2 passes), so it runs on a few
-//! threads of its own, one per CPU: a login storm queues here instead of
-//! starving the threads that serve every other request. Dedicated threads
-//! (not tokio's blocking pool, which grows to hundreds of threads) also bound
-//! memory: each thread's allocator keeps its 19 MiB block for the next hash,
-//! so the hashing memory is 19 MiB per CPU, not per thread ever used (the
-//! soak test saw 570 MiB of resident memory before this).
+//! threads of its own, one per CPU and at a lower priority: a login storm
+//! queues here instead of starving the threads that serve every other request.
+//! Dedicated threads (not tokio's blocking pool, which grows to hundreds of
+//! threads) also bound memory: each keeps one 19 MiB block of argon2 memory
+//! and reuses it, so the hashing memory is 19 MiB per CPU (the soak test saw
+//! 570 MiB of resident memory with a fresh allocation per hash on the blocking
+//! pool).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -206,9 +207,28 @@ impl PasswordHasher {
     }
 }
 
+/// Lowers this thread's scheduling priority (nice 10): when the CPU is
+/// contended, the threads that answer every other request go first, so a login
+/// storm slows logins rather than the whole app. Idle cores are still used.
+fn yield_to_request_handling() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: both calls only read or set this thread's own attributes;
+        // a failure leaves the default priority, which is merely slower.
+        let failed = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10) != 0
+        };
+        if failed {
+            tracing::warn!("could not lower the priority of a password-hashing thread");
+        }
+    }
+}
+
 /// A hashing thread: takes jobs until every sender is gone. A panicking job
 /// ends only itself (its caller sees an error), not the thread.
 fn run_jobs(queue: &Mutex<Receiver<Job>>) {
+    yield_to_request_handling();
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),

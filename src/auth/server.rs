@@ -4,7 +4,10 @@
 //! The session holds the user id and a [`SessionMeta`] (device, IP, times); the
 //! cookie holds only the (signed) random session id.
 
+use std::sync::Arc;
+
 use leptos::prelude::use_context;
+use tokio::sync::OnceCell;
 use tower_sessions::{Expiry, Session};
 
 use super::domain::{CurrentUser, Email, NextPath, Password};
@@ -92,11 +95,26 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     optional_user().await?.ok_or(AppError::Unauthorized)
 }
 
-/// The logged-in user, if any. A session that outlived its timeouts or whose
-/// user no longer exists is destroyed on the spot. Activity is written back
-/// only once a fraction of the inactivity timeout has passed, so most
-/// requests cost one Redis read and no write.
+/// The user of the page being rendered, resolved once: the nav bar, the page
+/// and each piece of its data ask, and would otherwise each query the
+/// database. Provided per page render (`server::provide_page_context`);
+/// server-function requests resolve their user once anyway.
+#[derive(Clone, Default)]
+pub struct PageUser(Arc<OnceCell<Option<CurrentUser>>>);
+
+/// The logged-in user, if any (see [`resolve_user`]).
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
+    match use_context::<PageUser>() {
+        Some(PageUser(cell)) => cell.get_or_try_init(resolve_user).await.cloned(),
+        None => resolve_user().await,
+    }
+}
+
+/// The session's user. A session that outlived its timeouts or whose user no
+/// longer exists is destroyed on the spot. Activity is written back only once
+/// a fraction of the inactivity timeout has passed, so most requests cost one
+/// Redis read and no write.
+async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
     let session = request_session().await?;
     // No cookie means no Redis round trip: tower-sessions only loads a record
     // for a session id it was given.

@@ -125,10 +125,12 @@ impl Server {
     }
 }
 
-/// What every page render gets in its Leptos context: the state, and the
-/// page's Content-Security-Policy for this response's nonce.
+/// What every page render gets in its Leptos context: the state, a cell for
+/// the page's user (resolved once per render), and the page's
+/// Content-Security-Policy for this response's nonce.
 pub fn provide_page_context(state: &AppState) {
     provide_context(state.clone());
+    provide_context(crate::auth::server::PageUser::default());
     security::set_page_csp(&state.leptos_options);
 }
 
