@@ -1,0 +1,17 @@
+-- A POST with the session cookie from $COOKIE and an empty form body, as a
+-- browser's server-function call sends it.
+wrk.method = "POST"
+wrk.body = ""
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = os.getenv("COOKIE")
+
+-- Latency percentiles in microseconds, one `name value` line each, for report.py.
+done = function(summary, latency, requests)
+  io.write("RESULT requests ", summary.requests, "\n")
+  io.write("RESULT errors ", summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout, "\n")
+  io.write("RESULT duration_us ", summary.duration, "\n")
+  for _, p in ipairs({ 50, 90, 99, 99.9 }) do
+    io.write("RESULT p", p, "_us ", latency:percentile(p), "\n")
+  end
+end

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Turns the wrk outputs of bench/run.sh into docs/PERFORMANCE.md and SVG plots.
+
+Every headline figure is a ratio between two servers measured in the same run
+on the same machine, because absolute numbers move between runs.
+"""
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def parse_wrk(path: Path) -> dict:
+    text = path.read_text()
+    out = {}
+    match = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    out["rps"] = float(match.group(1)) if match else 0.0
+    for line in text.splitlines():
+        if line.startswith("RESULT "):
+            _, key, value = line.split()
+            out[key] = float(value)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    out["non2xx"] = int(non2xx.group(1)) if non2xx else 0
+    return out
+
+
+def ms(us: float) -> str:
+    return f"{us / 1000:.2f}"
+
+
+def bar_chart(title: str, groups: list, series: list, values: dict, unit: str) -> str:
+    """Grouped horizontal-axis bar chart as a standalone SVG."""
+    width, height, left, bottom, top = 640, 300, 70, 40, 40
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    peak = max(values.values()) or 1.0
+    colors = ["#2f6fb0", "#c0504d", "#9bbb59", "#8064a2"]
+    group_w = plot_w / len(groups)
+    bar_w = group_w * 0.8 / len(series)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>',
+    ]
+    for i, group in enumerate(groups):
+        gx = left + i * group_w + group_w * 0.1
+        parts.append(
+            f'<text x="{left + i * group_w + group_w / 2}" y="{top + plot_h + 18}" '
+            f'text-anchor="middle">{group}</text>'
+        )
+        for j, name in enumerate(series):
+            value = values.get((group, name), 0.0)
+            h = plot_h * value / peak
+            x = gx + j * bar_w
+            y = top + plot_h - h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                f'fill="{colors[j % len(colors)]}"/>'
+            )
+            parts.append(
+                f'<text x="{x + bar_w / 2 - 1:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                f'font-size="10">{value:,.0f}</text>'
+            )
+    for j, name in enumerate(series):
+        parts.append(
+            f'<rect x="{left + j * 150}" y="{height - 14}" width="10" height="10" '
+            f'fill="{colors[j % len(colors)]}"/>'
+            f'<text x="{left + j * 150 + 14}" y="{height - 5}">{name}</text>'
+        )
+    parts.append(f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
+                 f'text-anchor="middle">{unit}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, {rustc}, Node.js {node}, "
+        f"Redis {redis.removeprefix('v=')}; load generator (wrk, 2 threads) on the same machine"
+    )
+
+
+def main() -> None:
+    results, docs = Path(sys.argv[1]), Path(sys.argv[2])
+    runs = {p.stem: parse_wrk(p) for p in results.glob("*.txt") if p.stem != "sizes"}
+    sizes = (results / "sizes.txt").read_text().splitlines()
+
+    servers = [("me-app", "this app"), ("me-express", "express reference"), ("me-ceiling", "bare axum + GET")]
+    conns = ["c32", "c256"]
+    values = {(c.removeprefix("c") + " connections", label): runs[f"{key}-{c}"]["rps"]
+              for key, label in servers for c in conns if f"{key}-{c}" in runs}
+    (docs / "perf-me.svg").write_text(
+        bar_chart("Authenticated read (POST /api/me): requests/s", [c.removeprefix("c") + " connections" for c in conns],
+                  [label for _, label in servers], values, "requests/s"))
+
+    lines = ["| Server | Connections | Requests/s | p50 ms | p99 ms | Errors |", "|---|---|---|---|---|---|"]
+    for key, label in servers:
+        for c in conns:
+            r = runs.get(f"{key}-{c}")
+            if r:
+                errors = int(r.get("errors", 0)) + r["non2xx"]
+                lines.append(f"| {label} | {c[1:]} | {r['rps']:,.0f} | {ms(r['p50_us'])} | {ms(r['p99_us'])} | {errors} |")
+    me_table = "\n".join(lines)
+
+    ratios = []
+    for c in conns:
+        app, exp, ceil = (runs.get(f"{k}-{c}", {}).get("rps", 0) for k, _ in servers)
+        if app and exp and ceil:
+            ratios.append(f"| {c[1:]} | {app / exp:.1f}× | {100 * app / ceil:.0f} % |")
+    ratio_table = "\n".join(["| Connections | app ÷ express | app ÷ bare ceiling |", "|---|---|---|"] + ratios)
+
+    storm = ""
+    alone, during, logins = runs.get("me-app-c32"), runs.get("storm-me-c32"), runs.get("storm-logins-c8")
+    if alone and during and logins:
+        storm = "\n".join([
+            "| `/api/me`, 32 connections | Requests/s | p50 ms | p99 ms | p99.9 ms |",
+            "|---|---|---|---|---|",
+            f"| alone | {alone['rps']:,.0f} | {ms(alone['p50_us'])} | {ms(alone['p99_us'])} | {ms(alone['p99.9_us'])} |",
+            f"| during the login storm | {during['rps']:,.0f} | {ms(during['p50_us'])} | {ms(during['p99_us'])} | {ms(during['p99.9_us'])} |",
+            "",
+            f"The storm: {logins['rps']:,.0f} logins/s (8 connections, each a full argon2id verification), "
+            f"p99 {ms(logins['p99_us'])} ms.",
+        ])
+
+    other = []
+    for key, label in [("dashboard-c32", "GET /dashboard (SSR, 50 workouts), 32 connections"),
+                       ("pkg-wasm-c32", "GET /pkg/*.wasm (brotli), 32 connections")]:
+        r = runs.get(key)
+        if r:
+            other.append(f"| {label} | {r['rps']:,.0f} | {ms(r['p50_us'])} | {ms(r['p99_us'])} | "
+                         f"{int(r.get('errors', 0)) + r['non2xx']} |")
+    other_table = "\n".join(["| Measurement | Requests/s | p50 ms | p99 ms | Errors |", "|---|---|---|---|---|"] + other)
+
+    size_rows, totals = [], [0, 0, 0]
+    session_bytes = None
+    devloop = None
+    for line in sizes:
+        parts = line.split()
+        if parts[0] == "SIZE":
+            name, raw, gz, br = parts[1], *map(int, parts[2:5])
+            totals = [totals[0] + raw, totals[1] + gz, totals[2] + br]
+            size_rows.append(f"| {name} | {raw:,} | {gz:,} | {br:,} |")
+        elif parts[0] == "DEVLOOP_SECONDS":
+            devloop = parts[1]
+        elif parts[0] == "SESSION_BYTES":
+            session_bytes = int(parts[1]) if parts[1].isdigit() else None
+    size_rows.append(f"| **total** | **{totals[0]:,}** | **{totals[1]:,}** | **{totals[2]:,}** |")
+    size_table = "\n".join(["| File | Raw bytes | gzip -9 | brotli -q 11 |", "|---|---|---|---|"] + size_rows)
+    session_line = (f"One logged-in session record takes {session_bytes} bytes in Redis (`MEMORY USAGE`), "
+                    f"so 100,000 sessions need about {session_bytes * 100_000 / 2**20:.0f} MiB."
+                    if session_bytes else "Session size: not measured.")
+
+    def figure(key, field="rps"):
+        return runs.get(key, {}).get(field, 0.0)
+
+    def verdict(ok):
+        return "met" if ok else "**not met**"
+
+    app32, exp32, ceil32 = figure("me-app-c32"), figure("me-express-c32"), figure("me-ceiling-c32")
+    storm_p99 = figure("storm-me-c32", "p99_us") / 1000
+    bundle_br = totals[2]
+    targets = "\n".join([
+        "| Target | Measured | |",
+        "|---|---|---|",
+        f"| `/api/me` ≥ 8× the express reference | {app32 / exp32 if exp32 else 0:.1f}× (32 connections) | {verdict(exp32 and app32 >= 8 * exp32)} |",
+        f"| `/api/me` ≥ 85 % of the bare ceiling | {100 * app32 / ceil32 if ceil32 else 0:.0f} % | {verdict(ceil32 and app32 >= 0.85 * ceil32)} |",
+        f"| dashboard SSR ≥ 10,000 requests/s | {figure('dashboard-c32'):,.0f} | {verdict(figure('dashboard-c32') >= 10_000)} |",
+        f"| `/api/me` p99 < 20 ms during a login storm | {storm_p99:.1f} ms | {verdict(0 < storm_p99 < 20)} |",
+        f"| `/pkg` file ≥ 20,000 requests/s | {figure('pkg-wasm-c32'):,.0f} | {verdict(figure('pkg-wasm-c32') >= 20_000)} |",
+        f"| first visit < 200 KB brotli | {bundle_br / 1000:,.0f} KB | {verdict(0 < bundle_br < 200_000)} |",
+    ])
+
+    (docs / "PERFORMANCE.md").write_text(f"""# Performance
+
+Measured by `bench/run.sh` (the benchmark command; `DURATION` sets the seconds per
+measurement). It builds the app with `cargo leptos build --release --precompress`,
+starts it, the references and one throwaway Redis on loopback, and drives each
+with `wrk`. Absolute figures move between runs on a shared machine; the ratios
+compare servers measured in the same run.
+
+Machine: {machine()}.
+
+## Against the targets
+
+{targets}
+
+A first baseline: none of the targets is met yet, and this report is the
+measure the optimisation work is judged by. The `/pkg` figure moves the whole
+WASM file (brotli) with each response, so it measures bytes through loopback
+more than request handling.
+
+## Authenticated read
+
+`POST /api/me` with a valid session cookie. The references: the seed tutorials'
+stack (Node.js, express 5, express-session and connect-redis on the same
+Redis, `bench/express`), and a bare axum handler that does one Redis GET per
+request (`bench/ceiling`), the practical ceiling of a server-side session. The
+app does more than either: it verifies the cookie's signature and checks in
+the database that the session's user still exists.
+
+{me_table}
+
+{ratio_table}
+
+![requests per second](perf-me.svg)
+
+## Login storm isolation
+
+Logins at full speed (argon2id, 19 MiB and 2 passes each, on the app's own
+hashing threads) while `/api/me` is measured.
+
+{storm}
+
+## Pages and static files
+
+{other_table}
+
+## Bundle and sessions
+
+What a first visit downloads from `/pkg`:
+
+{size_table}
+
+{session_line}
+
+## Dev loop
+
+{f"Editing the text of a component under `cargo leptos watch` (debug build of the server and the WASM): the new page was served {devloop} s after the file was saved." if devloop else "Not measured."}
+""")
+
+
+if __name__ == "__main__":
+    main()

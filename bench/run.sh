@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The benchmark command: builds the app in release mode, starts it on loopback
+# beside its references (the express + express-session + connect-redis server
+# of the seed tutorials, and a bare axum handler doing one Redis GET), all on
+# one throwaway Redis, drives each with wrk, and writes docs/PERFORMANCE.md.
+#
+#   bench/run.sh              # full run (a few minutes after the builds)
+#   DURATION=5 bench/run.sh   # seconds per measurement (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+duration=${DURATION:-10}
+results=$root/target/bench
+mkdir -p "$results"
+rm -f "$results"/*.txt
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+say "installing what the benchmarks need"
+scripts/setup.sh
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v brotli >/dev/null || missing+=(brotli)
+command -v bc >/dev/null || missing+=(bc)
+if ((${#missing[@]})); then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+(cd bench/express && npm ci --no-audit --no-fund --loglevel=error)
+# cargo-leptos runs wasm-opt for release builds and would download it otherwise.
+(cd bench && npm ci --no-audit --no-fund --loglevel=error)
+export PATH="$root/bench/node_modules/.bin:$PATH"
+
+say "building the app (release) and the ceiling server"
+cargo leptos build --release --precompress 2>&1 | tail -n 3
+cargo build --release --quiet --manifest-path bench/ceiling/Cargo.toml --target-dir target/bench-ceiling
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+redis_port=$(free_port)
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+  --daemonize yes --dir "$work" --pidfile "$work/redis.pid" --logfile "$work/redis.log"
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export REDIS_URL="redis://127.0.0.1:$redis_port"
+
+app_port=$(free_port); express_port=$(free_port); ceiling_port=$(free_port)
+SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0) COOKIE_SECURE=false \
+  DATABASE_URL="sqlite://$work/bench.db" LEPTOS_SITE_ADDR="127.0.0.1:$app_port" \
+  LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
+  target/release/workout_log &
+pids+=($!)
+PORT=$express_port node bench/express/server.js >/dev/null &
+pids+=($!)
+PORT=$ceiling_port target/bench-ceiling/release/session-ceiling &
+pids+=($!)
+for port in "$app_port" "$express_port" "$ceiling_port"; do
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+done
+
+say "making a logged-in session on each server"
+app="http://127.0.0.1:$app_port"
+app_cookie=$(curl -s -D - -o /dev/null -X POST -d 'email=bench@example.com&password=correct+horse+battery' \
+  "$app/api/signup" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+for n in $(seq 50); do
+  day=$(date -u -d "-$n days" +%F)
+  curl -s -o /dev/null -X POST -H "cookie: $app_cookie" \
+    -d "date=$day&kind=Run&duration_minutes=30&distance_km=5.5&notes=steady" "$app/api/workouts/create"
+done
+express_cookie=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$express_port/bench/login" \
+  | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+redis-cli -p "$redis_port" set ceiling:bench '{"id":1,"email":"bench@example.com"}' >/dev/null
+ceiling_cookie="sid=bench"
+
+# measure NAME URL SCRIPT COOKIE CONNECTIONS
+measure() {
+  local name=$1 url=$2 script=$3 cookie=$4 connections=$5
+  COOKIE=$cookie wrk -t2 -c"$connections" -d"${duration}s" --latency -s "bench/$script" "$url" \
+    >"$results/$name-c$connections.txt"
+  printf '  %-28s %4s conns  %s req/s\n' "$name" "$connections" \
+    "$(sed -n 's/^Requests\/sec: *//p' "$results/$name-c$connections.txt")"
+}
+
+say "authenticated read: POST /api/me"
+for c in 32 256; do
+  measure me-app "$app/api/me" post.lua "$app_cookie" "$c"
+  measure me-express "http://127.0.0.1:$express_port/api/me" post.lua "$express_cookie" "$c"
+  measure me-ceiling "http://127.0.0.1:$ceiling_port/api/me" post.lua "$ceiling_cookie" "$c"
+done
+
+say "login storm: /api/me at 32 connections while logins run at full speed"
+COOKIE=$app_cookie wrk -t1 -c8 -d"$((duration + 2))s" --latency -s bench/login.lua "$app/api/login" \
+  >"$results/storm-logins-c8.txt" &
+storm=$!
+sleep 1
+COOKIE=$app_cookie wrk -t1 -c32 -d"${duration}s" --latency -s bench/post.lua "$app/api/me" \
+  >"$results/storm-me-c32.txt"
+wait "$storm"
+printf '  /api/me during the storm: %s req/s; logins: %s req/s\n' \
+  "$(sed -n 's/^Requests\/sec: *//p' "$results/storm-me-c32.txt")" \
+  "$(sed -n 's/^Requests\/sec: *//p' "$results/storm-logins-c8.txt")"
+
+say "gated dashboard, server-side rendered (50 workouts)"
+measure dashboard "$app/dashboard" get.lua "$app_cookie" 32
+
+say "static asset: the WASM bundle from /pkg"
+for f in target/site/pkg/*.wasm; do wasm=${f##*/}; break; done
+measure pkg-wasm "$app/pkg/$wasm" get.lua "" 32
+
+say "sizes: the first visit's WASM + JS + CSS, and a session in Redis"
+{
+  for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do
+    [[ -f $f ]] || continue
+    printf 'SIZE %s %s %s %s\n' "$(basename "$f")" "$(stat -c %s "$f")" \
+      "$(gzip -9 -c "$f" | wc -c)" "$(brotli -c -q 11 "$f" | wc -c)"
+  done
+  # awk, not head: head would stop reading early and fail the pipeline.
+  key=$(redis-cli -p "$redis_port" --scan | awk '!/^(user-sessions:|login-throttle:|express-sess:|ceiling:)/ { print; exit }')
+  printf 'SESSION_BYTES %s\n' "$(redis-cli -p "$redis_port" memory usage "$key")"
+} >"$results/sizes.txt"
+cat "$results/sizes.txt"
+
+say "dev loop: seconds from editing a component to the rebuilt page (cargo leptos watch)"
+watch_port=$(free_port)
+watch_log=$work/watch.log
+LEPTOS_SITE_ADDR="127.0.0.1:$watch_port" LEPTOS_RELOAD_PORT=$(free_port) \
+  DATABASE_URL="sqlite://$work/watch.db" COOKIE_SECURE=false RUST_LOG=warn \
+  cargo leptos watch >"$watch_log" 2>&1 &
+watch_pid=$!
+pids+=("$watch_pid")
+page_has() { curl -s "http://127.0.0.1:$watch_port/" 2>/dev/null | grep -q "$1"; }
+for _ in $(seq 900); do page_has "Your training, logged" && break; sleep 1; done
+original=$(cat src/app.rs)
+restore() { printf '%s\n' "$original" >src/app.rs; }
+trap 'restore; cleanup' EXIT
+sed -i 's/Your training, logged\./Your training, logged (edited)./' src/app.rs
+started=$(date +%s.%N)
+for _ in $(seq 1200); do page_has "logged (edited)" && break; sleep 0.25; done
+finished=$(date +%s.%N)
+restore
+printf 'DEVLOOP_SECONDS %.1f\n' "$(echo "$finished - $started" | bc)" | tee -a "$results/sizes.txt"
+kill "$watch_pid" 2>/dev/null || true
+
+say "writing docs/PERFORMANCE.md"
+python3 bench/report.py "$results" docs
