@@ -83,6 +83,16 @@ impl AppError {
         }
     }
 
+    /// The `Retry-After` this error is answered with, when trying again later
+    /// can help: an outage is usually over in a moment, a throttle says when.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Unavailable => Some(1),
+            Self::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// While the server renders a page, answers it with this error's status
     /// (a page that says "temporarily unavailable" is a 503, not a 200).
     pub fn set_page_status(&self) {
@@ -91,11 +101,8 @@ impl AppError {
             if let Ok(status) = http::StatusCode::from_u16(self.status()) {
                 response.set_status(status);
             }
-            if *self == Self::Unavailable {
-                response.insert_header(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from_static("1"),
-                );
+            if let Some(seconds) = self.retry_after_secs() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
             }
         }
     }
@@ -140,6 +147,17 @@ mod tests {
     fn framework_argument_errors_are_client_errors() {
         let err = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("email".into()));
         assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn only_outages_and_throttling_say_when_to_retry() {
+        assert_eq!(AppError::Unavailable.retry_after_secs(), Some(1));
+        let throttled = AppError::TooManyAttempts {
+            retry_after_secs: 8,
+        };
+        assert_eq!(throttled.retry_after_secs(), Some(8));
+        assert_eq!(AppError::Unauthorized.retry_after_secs(), None);
+        assert_eq!(AppError::Internal.retry_after_secs(), None);
     }
 
     #[test]

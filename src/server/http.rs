@@ -31,12 +31,9 @@ pub fn error_response(err: &AppError) -> Response {
 }
 
 fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
-    let seconds = match err {
-        AppError::Unavailable => 1,
-        AppError::TooManyAttempts { retry_after_secs } => *retry_after_secs,
-        _ => return,
-    };
-    headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    if let Some(seconds) = err.retry_after_secs() {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
 }
 
 /// Refuses oversized requests before anything reads them: 431 for headers

@@ -227,6 +227,17 @@ impl TestDatabase {
         }
     }
 
+    /// Rows in `table`, read straight from the database.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let pool = self.connect().await;
+        let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        count
+    }
+
     /// A direct connection (not through the app), to check what was stored.
     pub async fn connect(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
@@ -268,13 +279,7 @@ impl Deployment {
 
     /// Rows in `table`, read straight from the database.
     pub async fn count_rows(&self, table: &str) -> i64 {
-        let pool = self.db.connect().await;
-        let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        count
+        self.db.count_rows(table).await
     }
 
     pub async fn user_count(&self) -> i64 {

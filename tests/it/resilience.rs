@@ -55,6 +55,7 @@ async fn redis_outages_answer_fast_and_clearly_and_the_app_recovers_by_itself(ba
 
         let page = timed("/dashboard", app.get_page("/dashboard", Some(&cookie))).await;
         assert_eq!(page.status(), 503, "{outage}: a gated page says so");
+        assert_eq!(page.headers()["retry-after"], "1", "{outage}");
         let html = page.text().await.unwrap();
         assert!(html.contains("temporarily unavailable"), "{outage}: {html}");
 

@@ -56,18 +56,10 @@ async fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again
         stdout,
         "the same result again"
     );
-    let pool = db.connect().await;
-    let count = |table: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let (users, workouts) = (count("users").await, count("workouts").await);
-    pool.close().await;
+    let (users, workouts) = (
+        db.count_rows("users").await,
+        db.count_rows("workouts").await,
+    );
     assert_eq!(users, 1, "one demo account, not two");
     assert!(
         workouts >= 14,
