@@ -6,6 +6,10 @@ const USAGE: &str = "usage: workout_log [seed]\n  \
     (no argument)  serve the app (configured by environment variables and .env)\n  \
     seed           create or reset the demo account and its sample workouts";
 
+/// See the `mimalloc` entry in Cargo.toml (and docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -6,6 +6,8 @@
 #[cfg(feature = "ssr")]
 pub mod common_passwords;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod known_users;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod passwords;

@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 use tower_sessions::{Expiry, Session};
 
 use super::domain::{CurrentUser, Email, NextPath, Password};
-use super::user_sessions::{Freshness, META_KEY, SessionMeta, USER_ID_KEY, unix_now};
+use super::user_sessions::{EMAIL_KEY, Freshness, META_KEY, SessionMeta, USER_ID_KEY, unix_now};
 use crate::account::domain::AuditKind;
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -112,8 +112,9 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The session's user. A session that outlived its timeouts or whose user no
 /// longer exists is destroyed on the spot. Activity is written back only once
-/// a fraction of the inactivity timeout has passed, so most requests cost one
-/// Redis read and no write.
+/// a fraction of the inactivity timeout has passed, and the user is looked up
+/// only when this process has not found it in the database lately (see
+/// `known_users`), so most requests cost one Redis read, no write and no query.
 async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
     let session = request_session().await?;
     // No cookie means no Redis round trip: tower-sessions only loads a record
@@ -152,9 +153,24 @@ async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
         }
         Freshness::Valid => {}
     }
+    // Sessions from before sessions carried the email have none, and are
+    // looked up in the database on every request until they end.
+    let email = session
+        .get::<String>(EMAIL_KEY)
+        .await
+        .map_err(session_store_unavailable)?;
+    if let Some(email) = email
+        && state.known_users.recently_seen(user_id)
+    {
+        return Ok(Some(CurrentUser { id: user_id, email }));
+    }
     match state.db.find_user(user_id).await? {
-        Some(user) => Ok(Some(user)),
+        Some(user) => {
+            state.known_users.seen_now(user_id);
+            Ok(Some(user))
+        }
         None => {
+            state.known_users.forget(user_id);
             tracing::info!(user_id, "session refers to a deleted user; destroying it");
             session.flush().await.map_err(session_store_unavailable)?;
             Ok(None)
@@ -189,6 +205,11 @@ async fn start_session(
         .insert(USER_ID_KEY, user.id)
         .await
         .map_err(session_store_unavailable)?;
+    session
+        .insert(EMAIL_KEY, &user.email)
+        .await
+        .map_err(session_store_unavailable)?;
+    state.known_users.seen_now(user.id);
     session
         .insert(META_KEY, meta)
         .await

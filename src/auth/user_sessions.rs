@@ -26,6 +26,8 @@ use crate::error::AppError;
 
 /// Session keys. The cookie holds only the signed session id.
 pub const USER_ID_KEY: &str = "user_id";
+/// The user's email, so that answering who is logged in needs no query.
+pub const EMAIL_KEY: &str = "email";
 pub const META_KEY: &str = "meta";
 
 /// How long sessions live. All durations come from configuration.

@@ -42,6 +42,12 @@ pub struct SessionConfig {
     pub refresh_fraction: f64,
     /// Per-command timeout, so a Redis outage answers 503 quickly instead of hanging.
     pub redis_command_timeout: Duration,
+    /// How long a user found in the database is taken to still exist. The
+    /// session carries the user, so most authenticated requests cost one Redis
+    /// read and no query; a user deleted behind the app's back (the app's own
+    /// account deletion ends every session at once) is noticed, and the
+    /// session destroyed, within this time.
+    pub user_recheck: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -121,6 +127,7 @@ const DEFAULT_REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
 const DEFAULT_ABSOLUTE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 const DEFAULT_REMEMBER: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 const DEFAULT_REFRESH_FRACTION: f64 = 0.1;
+const DEFAULT_USER_RECHECK: Duration = Duration::from_secs(10);
 
 impl Config {
     /// Reads the process environment (after loading `.env`, which never
@@ -163,6 +170,7 @@ impl Config {
             Some(value) => parse_fraction("SESSION_REFRESH_FRACTION", &value)?,
             None => DEFAULT_REFRESH_FRACTION,
         };
+        let user_recheck = duration_or("SESSION_USER_RECHECK", DEFAULT_USER_RECHECK)?;
         let redis_command_timeout = match var("REDIS_COMMAND_TIMEOUT") {
             Some(value) => parse_duration("REDIS_COMMAND_TIMEOUT", &value)?,
             None => DEFAULT_REDIS_COMMAND_TIMEOUT,
@@ -202,6 +210,7 @@ impl Config {
                 remember_for,
                 refresh_fraction,
                 redis_command_timeout,
+                user_recheck,
             },
             log_filter: var("RUST_LOG").unwrap_or_else(|| "info,workout_log=info".to_owned()),
         })

@@ -173,6 +173,9 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
     SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // An in-process database has no connection to lose; the default ping
+        // before every query was one more round trip to sqlx's worker thread.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
 }
@@ -197,6 +200,12 @@ impl From<sqlx::Error> for AppError {
             | sqlx::Error::Tls(_) => {
                 tracing::error!(%err, "database unavailable");
                 AppError::Unavailable
+            }
+            // Every foreign key names a user: the caller's account was
+            // deleted behind the app's back moments ago (see `known_users`).
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                tracing::info!("a write for a user who no longer exists");
+                AppError::Unauthorized
             }
             err => {
                 tracing::error!(%err, "database error");

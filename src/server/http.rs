@@ -1,14 +1,17 @@
 //! HTTP plumbing around the Leptos app: static files, error statuses for
 //! server functions, and the not-found page.
 
-use axum::body::{Body, to_bytes};
+use std::time::Duration;
+
+use axum::body::{Body, BodyDataStream, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use futures::StreamExt as _;
 use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::state::AppState;
 use crate::app::shell;
@@ -54,12 +57,18 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return error_response(&AppError::TooLarge);
-    }
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return error_response(&AppError::TooLarge);
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return refuse_too_large(body.into_data_stream()).await;
+    }
+    let bytes = match read_within_limit(body).await {
+        Ok(bytes) => bytes,
+        Err(BodyRefused::TooLarge(rest)) => return refuse_too_large(rest).await,
+        Err(BodyRefused::Broken) => {
+            return error_response(&AppError::BadRequest(
+                "The request body could not be read".to_owned(),
+            ));
+        }
     };
     let is_form = parts
         .headers
@@ -73,6 +82,51 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// How much of a refused body the server still reads, and for how long, before
+/// it closes the connection.
+const DISCARD_BYTES: usize = 2 * 1024 * 1024;
+const DISCARD_TIME: Duration = Duration::from_secs(1);
+
+enum BodyRefused {
+    /// Past [`MAX_BODY_BYTES`]; holds the part not read yet.
+    TooLarge(BodyDataStream),
+    /// The client broke the body off (or sent malformed chunks).
+    Broken,
+}
+
+/// The whole body, if it fits in [`MAX_BODY_BYTES`].
+async fn read_within_limit(body: Body) -> Result<Bytes, BodyRefused> {
+    let mut stream = body.into_data_stream();
+    let mut buffer = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyRefused::Broken)?;
+        if buffer.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyRefused::TooLarge(stream));
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(buffer.freeze())
+}
+
+/// Answers 413, after reading and discarding a bounded amount of what the
+/// client is still sending. Closing a socket that holds unread data makes the
+/// kernel reset the connection, and the reset can destroy the 413 before the
+/// client reads it: the client would see "connection reset" mid-upload instead
+/// of the reason (a lingering close, as nginx and Apache do it).
+async fn refuse_too_large(mut rest: BodyDataStream) -> Response {
+    let discard = async {
+        let mut discarded = 0;
+        while let Some(Ok(chunk)) = rest.next().await {
+            discarded += chunk.len();
+            if discarded > DISCARD_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIME, discard).await;
+    error_response(&AppError::TooLarge)
 }
 
 /// True when every name and value of a URL-encoded form decodes to UTF-8.
@@ -117,19 +171,6 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
         set_retry_after(&mut parts.headers, &err);
     }
     Response::from_parts(parts, Body::from(bytes))
-}
-
-/// `/pkg` holds the compiled WASM, JS and CSS. Names are stable between builds
-/// in development, so browsers must revalidate (cheap: ETag/Last-Modified).
-pub fn pkg_service(state: &AppState) -> axum::Router {
-    let options = &state.leptos_options;
-    let dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
-    axum::Router::new()
-        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
 }
 
 /// Files from `public/` (copied to the site root), else the app's 404 page.

@@ -1,30 +1,57 @@
 //! What every request handler and server function can reach.
 
+use std::ops::Deref;
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
 
 use super::db::Database;
+use crate::auth::known_users::KnownUsers;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::user_sessions::UserSessions;
 use crate::error::AppError;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Shared by reference: every server-function call and page render puts a
+/// copy in its Leptos context, and a copy is one reference count.
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub passwords: PasswordHasher,
     pub throttle: LoginThrottle,
     pub sessions: UserSessions,
+    pub known_users: KnownUsers,
 }
 
 impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+
     /// The state as server functions see it (provided as Leptos context).
     pub fn from_context() -> Result<Self, AppError> {
         use_context::<Self>().ok_or_else(|| {
             tracing::error!("AppState missing from the Leptos context");
             AppError::Internal
         })
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
     }
 }

@@ -5,9 +5,11 @@
 //! `?delete=ID`), and paging too (`?before=CURSOR`). So every control is a
 //! plain link or an `ActionForm`: with WASM loaded they update in place without
 //! a page load; without JavaScript they are ordinary navigations and form posts.
+//! The links are plain `<a>`s (the router still takes their clicks; `data-noscroll`
+//! keeps the position): `<A>` resolves its href in a memo that a server render
+//! abandoned by its client could still run after the page's owner is gone.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::domain::{
@@ -39,12 +41,19 @@ impl DashboardUrl {
 
     /// The current page of the list, with nothing open.
     fn list_href(&self) -> String {
-        dashboard_href(self.before.get_untracked().as_deref(), None)
+        dashboard_href(self.current_cursor().as_deref(), None)
     }
 
     /// The current page with `action` (`edit` or `delete`) open on `id`.
     fn open_href(&self, action: &str, id: i64) -> String {
-        dashboard_href(self.before.get_untracked().as_deref(), Some((action, id)))
+        dashboard_href(self.current_cursor().as_deref(), Some((action, id)))
+    }
+
+    /// `try_`: a server render that the client abandoned (closed tab, load
+    /// generator stopping) can still be finishing a link after its reactive
+    /// owner, and these memos with it, has been disposed.
+    fn current_cursor(&self) -> Option<String> {
+        self.before.try_get_untracked().flatten()
     }
 }
 
@@ -349,8 +358,8 @@ fn WorkoutItem(
                             {(!w.notes.is_empty()).then(|| view! { <p class="workout-notes">{w.notes.clone()}</p> })}
                         </div>
                         <div class="workout-actions">
-                            <A href=move || url.open_href("edit", id) scroll=false>"Edit"</A>
-                            <A href=move || url.open_href("delete", id) scroll=false>"Delete"</A>
+                            <a href=move || url.open_href("edit", id) data-noscroll="">"Edit"</a>
+                            <a href=move || url.open_href("delete", id) data-noscroll="">"Delete"</a>
                         </div>
                         <Show when=deleting>
                             <div class="confirm" role="alertdialog" aria-label="Confirm delete">
@@ -361,7 +370,7 @@ fn WorkoutItem(
                                         {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
                                     </button>
                                 </ActionForm>
-                                <A href=move || url.list_href() scroll=false>"Cancel"</A>
+                                <a href=move || url.list_href() data-noscroll="">"Cancel"</a>
                                 <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
                             </div>
                         </Show>
@@ -390,7 +399,7 @@ fn EditWorkoutForm(
                 <button type="submit" disabled=move || update.pending().get()>
                     {move || if update.pending().get() { "Saving…" } else { "Save" }}
                 </button>
-                <A href=move || url.list_href() scroll=false>"Cancel"</A>
+                <a href=move || url.list_href() data-noscroll="">"Cancel"</a>
             </div>
         </ActionForm>
     }
@@ -419,14 +428,14 @@ fn workout_facts(w: &Workout) -> String {
 
 #[component]
 fn Pager(next: Option<String>, url: DashboardUrl) -> impl IntoView {
-    let on_first_page = move || url.before.get().is_none();
+    let on_first_page = move || url.before.try_get().flatten().is_none();
     view! {
         <nav class="pager" aria-label="Pages">
             <Show when=move || !on_first_page()>
-                <A href="/dashboard">"← Newest"</A>
+                <a href="/dashboard">"← Newest"</a>
             </Show>
             {next.map(|cursor| view! {
-                <A href=dashboard_href(Some(&cursor), None) attr:data-testid="older">"Older workouts →"</A>
+                <a href=dashboard_href(Some(&cursor), None) data-testid="older">"Older workouts →"</a>
             })}
         </nav>
     }

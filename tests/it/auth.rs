@@ -352,7 +352,8 @@ async fn redis_expires_sessions_after_the_configured_inactivity(backend: Backend
 }
 
 async fn a_session_whose_user_was_deleted_is_destroyed(backend: Backend) {
-    let deployment = Deployment::new(backend);
+    // Checked against the database on every request (see the next test).
+    let deployment = Deployment::new(backend).with("SESSION_USER_RECHECK", "1ms");
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("gone@example.com").await;
     deployment.delete_user("gone@example.com").await;
@@ -373,6 +374,41 @@ async fn a_session_whose_user_was_deleted_is_destroyed(backend: Backend) {
     let me: Value = app.me(Some(&new_cookie)).await.json().await.unwrap();
     assert_eq!(me["email"], "new@example.com");
     assert_ne!(me["id"], 1);
+    app.shutdown().await;
+}
+
+/// The session carries its user, so `/api/me` needs no query while this
+/// process has lately found the user in the database. A deletion behind the
+/// app's back is noticed, and the session destroyed, once
+/// `SESSION_USER_RECHECK` has passed.
+async fn a_user_deleted_behind_the_apps_back_is_noticed_within_the_recheck_period(
+    backend: Backend,
+) {
+    let deployment = Deployment::new(backend).with("SESSION_USER_RECHECK", "1500ms");
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("late@example.com").await;
+    deployment.delete_user("late@example.com").await;
+    let deleted_at = Instant::now();
+
+    let mut status = app.me(Some(&cookie)).await.status();
+    while status == 200 {
+        assert!(
+            deleted_at.elapsed() < Duration::from_secs(3),
+            "the deletion was never noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = app.me(Some(&cookie)).await.status();
+    }
+    assert_eq!(status, 401);
+    assert!(
+        deleted_at.elapsed() >= Duration::from_millis(1000),
+        "noticed after {:?}: the session was not trusted",
+        deleted_at.elapsed()
+    );
+    assert!(
+        deployment.redis.session_keys().is_empty(),
+        "session removed from Redis"
+    );
     app.shutdown().await;
 }
 
@@ -432,6 +468,7 @@ crate::on_both_databases!(
     sessions_survive_an_app_restart,
     garbage_forged_and_foreign_cookies_are_anonymous,
     redis_expires_sessions_after_the_configured_inactivity,
+    a_user_deleted_behind_the_apps_back_is_noticed_within_the_recheck_period,
     a_session_whose_user_was_deleted_is_destroyed,
     a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself,
 );

@@ -307,6 +307,22 @@ impl Deployment {
             .site_root("target/site")
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
+        self.spawn_app_with(options).await
+    }
+
+    /// The app as production runs it (`LEPTOS_ENV=PROD`), with its client
+    /// bundle in `<site_root>/pkg`.
+    pub async fn spawn_production_app(&self, site_root: &std::path::Path) -> TestApp {
+        let options = LeptosOptions::builder()
+            .output_name("workout_log")
+            .site_root(site_root.to_string_lossy().into_owned())
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .env(leptos::config::Env::PROD)
+            .build();
+        self.spawn_app_with(options).await
+    }
+
+    async fn spawn_app_with(&self, options: LeptosOptions) -> TestApp {
         let config =
             Config::parse(options, |name| self.vars.get(name).cloned()).expect("valid test config");
         let server = Server::build(config).await.expect("app starts");

@@ -5,6 +5,7 @@
 mod common;
 
 mod account;
+mod assets;
 mod auth;
 mod cluster;
 mod dashboard;

@@ -357,7 +357,7 @@ async fn the_summary_counts_this_week_this_month_the_total_and_eight_weeks(backe
 }
 
 async fn a_workout_request_from_a_deleted_users_session_destroys_the_session(backend: Backend) {
-    let deployment = Deployment::new(backend);
+    let deployment = Deployment::new(backend).with("SESSION_USER_RECHECK", "1ms");
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("vanished@example.com").await;
     create(&app, &cookie, &run_on(today())).await;
@@ -386,8 +386,24 @@ async fn a_workout_request_from_a_deleted_users_session_destroys_the_session(bac
     app.shutdown().await;
 }
 
+/// Within the recheck period the app still trusts the session's user; a
+/// write for a user deleted behind its back meets the foreign key and is
+/// answered 401, not 500, and stores nothing.
+async fn a_write_for_a_user_deleted_moments_ago_is_refused_as_unauthorized(backend: Backend) {
+    let deployment = Deployment::new(backend).with("SESSION_USER_RECHECK", "10m");
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("moments@example.com").await;
+    deployment.delete_user("moments@example.com").await;
+
+    let res = call(&app, "/api/workouts/create", &run_on(today()), &cookie).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(deployment.workout_count().await, 0);
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     create_get_update_and_delete_a_workout,
+    a_write_for_a_user_deleted_moments_ago_is_refused_as_unauthorized,
     another_user_can_neither_see_nor_change_my_workouts_through_any_endpoint,
     every_workout_endpoint_answers_401_to_an_anonymous_caller,
     invalid_fields_are_named_and_nothing_is_stored,

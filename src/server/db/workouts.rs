@@ -186,26 +186,27 @@ impl Database {
         })?)
     }
 
-    /// The dashboard's figures, from two index range scans: the total, and
-    /// per-day counts over the window the chart and the month need.
+    /// The dashboard's figures in one query (one round trip), from two index
+    /// range scans: the total, in the row without a date, and per-day counts
+    /// over the window the chart and the month need.
     pub async fn workout_summary(&self, user_id: i64, today: Date) -> Result<Summary, AppError> {
-        let (total, days): (i64, Vec<(Date, i64)>) = on_pool!(self, pool => {
-            let total = sqlx::query_scalar("SELECT COUNT(*) FROM workouts WHERE user_id = $1")
+        const SQL: &str = "SELECT NULL AS date, COUNT(*) FROM workouts WHERE user_id = $1 \
+             UNION ALL \
+             SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 GROUP BY date";
+        let rows: Vec<(Option<Date>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
                 .bind(user_id)
-                .fetch_one(pool)
-                .await?;
-            let days = sqlx::query_as(
-                "SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 GROUP BY date",
-            )
-            .bind(user_id)
-            .bind(Summary::window_start(today))
-            .fetch_all(pool)
-            .await?;
-            Ok::<_, sqlx::Error>((total, days))
+                .bind(Summary::window_start(today))
+                .fetch_all(pool)
+                .await
         })?;
-        let days: Vec<(Date, u32)> = days
+        let total = rows
+            .iter()
+            .find_map(|(day, count)| day.is_none().then_some(*count))
+            .unwrap_or(0);
+        let days: Vec<(Date, u32)> = rows
             .into_iter()
-            .map(|(day, count)| (day, u32::try_from(count).unwrap_or(u32::MAX)))
+            .filter_map(|(day, count)| Some((day?, u32::try_from(count).unwrap_or(u32::MAX))))
             .collect();
         Ok(Summary::from_daily_counts(
             today,
