@@ -218,17 +218,20 @@ def main() -> None:
         "context, form decoding, JSON encoding), and passes the layers every request passes (size limits, "
         "tracing, client IP, security headers, the cross-site check, the 503 mapping). Each is a requirement "
         "of the product, and no one of them dominates the profile; most of the rest is the kernel's loopback "
-        "traffic, which both servers pay. The database is no longer on this path. 8× express and 85 % of the "
-        f"ceiling are the same figure here (express is at {100 * exp32 / ceil32 if ceil32 else 0:.0f} % of the ceiling), and would leave the app "
-        "about as much CPU per request as the bare handler.",
+        "traffic, which both servers pay. The database is no longer on this path. In this run express reached "
+        f"{100 * exp32 / ceil32 if ceil32 else 0:.0f} % of the ceiling, so 8× express asks for "
+        f"{800 * exp32 / ceil32 if ceil32 else 0:.0f} % of it; 85 % would leave the app "
+        "barely more CPU per request than the bare handler.",
         f"- **Dashboard SSR.** One render (20 of the 50 workouts, the summary, the chart, the data the browser "
         f"hydrates from) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a second on two cores shared with "
-        "the load generator would allow well under 100 µs. In the profile, allocation is a fifth (every "
-        "component, memo, action and suspense boundary allocates its reactive node and owner), Leptos's "
-        "reactive graph and renderer another sixth, the kernel's work for the connections a quarter, and the "
-        "two SQLite queries with their hops to sqlx's worker thread about a tenth. Reaching the target would "
-        "take caching rendered pages, which a per-user page under a session cannot share, or a page with far "
-        "fewer reactive parts per row.",
+        "the load generator would allow well under 100 µs. In a `perf` profile of the current build, the "
+        "kernel is a third (connections, and the thread switches below), sqlx's SQLite worker threads a fifth "
+        "(the list and the summary queries, each a hop from the async workers to the connection's own thread "
+        "and back), allocation an eighth (every component, action, resource and suspense boundary allocates "
+        "its reactive node and owner), and the rest is spread over Leptos's renderer, the JSON the browser "
+        "hydrates from, and the session. The rows are already plain views. Reaching the target would take "
+        "caching rendered pages, which a per-user page under a session cannot share, and a database call "
+        "that does not cross threads.",
         "- **Bundle.** The WASM is mostly Leptos's reactive runtime and renderer, monomorphised for each signal, "
         "resource, action and view type (twiggy: no single dependency above 5 %). The next step is Leptos's "
         "lazy routes with `cargo leptos build --split`, so a first visit loads only the code of its page.",
@@ -265,6 +268,14 @@ measured together (see git history for each change):
 - SQLite connections are not pinged before each query (sqlx's default: one
   more hop to its worker thread per query), and the summary is one query
   instead of two. Neither moved the dashboard figure beyond run-to-run noise.
+- The dashboard's rows are plain views under one reactive closure for the
+  whole list, where each row had two `Show`s (a memo, an owner and boxed
+  children each). Measured with `bench/ab-dashboard.sh`, the two server
+  builds alternating three times on one machine: 1,090–1,153 µs of CPU per render before, 883–1,041 µs after;
+  1,568–1,673 against 1,636–2,062 renders a second.
+- A request body over the limit is still read, up to 2 MiB or one second,
+  before the 413: closing a socket with unread data resets the connection,
+  and the reset could destroy the 413 before an uploading client read it.
 - The WASM is compiled with Leptos's `erase_components`: 15 % smaller
   (brotli) than the fully generic views.
 - `/pkg` is read once at start-up and served from memory under a hash of its

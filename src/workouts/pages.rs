@@ -9,6 +9,9 @@
 //! keeps the position): `<A>` resolves its href in a memo that a server render
 //! abandoned by its client could still run after the page's owner is gone.
 
+use std::sync::Arc;
+
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -321,65 +324,101 @@ fn WorkoutList(
         }
         .into_any();
     }
+    // One reactive part for the whole list, not two per row: which row is open
+    // changes only on a click, when redrawing twenty `<li>`s costs nothing,
+    // while every server render paid for a memo and a `Show` per row (about
+    // half of a dashboard render, measured in docs/PERFORMANCE.md).
+    let workouts: Arc<[Workout]> = workouts.into();
     view! {
         <ul class="workouts" data-testid="workout-list">
-            {workouts
-                .into_iter()
-                .map(|workout| view! { <WorkoutItem workout url update delete /> })
-                .collect_view()}
+            {move || {
+                let editing = url.editing.get();
+                let deleting = url.deleting.get();
+                workouts
+                    .iter()
+                    .map(|workout| {
+                        let mode = RowMode::of(workout.id, editing, deleting);
+                        workout_row(workout, mode, url, update, delete)
+                    })
+                    .collect_view()
+            }}
         </ul>
     }
     .into_any()
 }
 
-#[component]
-fn WorkoutItem(
-    workout: Workout,
+/// What a row of the list shows. Editing wins over deleting when the URL names
+/// both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowMode {
+    Shown,
+    ConfirmingDelete,
+    Editing,
+}
+
+impl RowMode {
+    fn of(id: i64, editing: Option<i64>, deleting: Option<i64>) -> Self {
+        if editing == Some(id) {
+            Self::Editing
+        } else if deleting == Some(id) {
+            Self::ConfirmingDelete
+        } else {
+            Self::Shown
+        }
+    }
+}
+
+fn workout_row(
+    workout: &Workout,
+    mode: RowMode,
     url: DashboardUrl,
     update: ServerAction<UpdateWorkout>,
     delete: ServerAction<DeleteWorkout>,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let id = workout.id;
-    let editing = move || url.editing.get() == Some(id);
-    let deleting = move || url.deleting.get() == Some(id);
-    let facts = workout_facts(&workout);
-    let shown = workout.clone();
+    let content = if mode == RowMode::Editing {
+        Either::Left(view! { <EditWorkoutForm workout=workout.clone() url update /> })
+    } else {
+        let confirm =
+            (mode == RowMode::ConfirmingDelete).then(|| delete_confirmation(id, url, delete));
+        Either::Right(view! {
+            <div class="workout-main">
+                <span class="workout-date">{format_long_date(workout.date)}</span>
+                <strong class="workout-kind" data-testid="workout-kind">{workout.kind.clone()}</strong>
+                <span class="workout-facts" data-testid="workout-facts">{workout_facts(workout)}</span>
+                {(!workout.notes.is_empty()).then(|| view! { <p class="workout-notes">{workout.notes.clone()}</p> })}
+            </div>
+            <div class="workout-actions">
+                <a href=url.open_href("edit", id) data-noscroll="">"Edit"</a>
+                <a href=url.open_href("delete", id) data-noscroll="">"Delete"</a>
+            </div>
+            {confirm}
+        })
+    };
     view! {
         <li class="workout" id=format!("workout-{id}") data-testid="workout" data-id=id>
-            <Show
-                when=editing
-                fallback=move || {
-                    let w = shown.clone();
-                    view! {
-                        <div class="workout-main">
-                            <span class="workout-date">{format_long_date(w.date)}</span>
-                            <strong class="workout-kind" data-testid="workout-kind">{w.kind.clone()}</strong>
-                            <span class="workout-facts" data-testid="workout-facts">{facts.clone()}</span>
-                            {(!w.notes.is_empty()).then(|| view! { <p class="workout-notes">{w.notes.clone()}</p> })}
-                        </div>
-                        <div class="workout-actions">
-                            <a href=move || url.open_href("edit", id) data-noscroll="">"Edit"</a>
-                            <a href=move || url.open_href("delete", id) data-noscroll="">"Delete"</a>
-                        </div>
-                        <Show when=deleting>
-                            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                                <span>"Delete this workout? This cannot be undone."</span>
-                                <ActionForm action=delete attr:class="inline">
-                                    <input type="hidden" name="id" value=id />
-                                    <button type="submit" class="danger" disabled=move || delete.pending().get()>
-                                        {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
-                                    </button>
-                                </ActionForm>
-                                <a href=move || url.list_href() data-noscroll="">"Cancel"</a>
-                                <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
-                            </div>
-                        </Show>
-                    }
-                }
-            >
-                <EditWorkoutForm workout=workout.clone() url update />
-            </Show>
+            {content}
         </li>
+    }
+}
+
+fn delete_confirmation(
+    id: i64,
+    url: DashboardUrl,
+    delete: ServerAction<DeleteWorkout>,
+) -> impl IntoView + use<> {
+    view! {
+        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+            <span>"Delete this workout? This cannot be undone."</span>
+            <ActionForm action=delete attr:class="inline">
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="danger" disabled=move || delete.pending().get()>
+                    {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
+                </button>
+            </ActionForm>
+            <a href=url.list_href() data-noscroll="">"Cancel"</a>
+            <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
+        </div>
     }
 }
 
@@ -399,7 +438,7 @@ fn EditWorkoutForm(
                 <button type="submit" disabled=move || update.pending().get()>
                     {move || if update.pending().get() { "Saving…" } else { "Save" }}
                 </button>
-                <a href=move || url.list_href() data-noscroll="">"Cancel"</a>
+                <a href=url.list_href() data-noscroll="">"Cancel"</a>
             </div>
         </ActionForm>
     }
@@ -438,5 +477,23 @@ fn Pager(next: Option<String>, url: DashboardUrl) -> impl IntoView {
                 <a href=dashboard_href(Some(&cursor), None) data-testid="older">"Older workouts →"</a>
             })}
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowMode;
+
+    #[test]
+    fn a_row_is_open_only_when_the_url_names_its_id() {
+        assert_eq!(RowMode::of(7, None, None), RowMode::Shown);
+        assert_eq!(RowMode::of(7, Some(8), Some(9)), RowMode::Shown);
+        assert_eq!(RowMode::of(7, Some(7), None), RowMode::Editing);
+        assert_eq!(RowMode::of(7, None, Some(7)), RowMode::ConfirmingDelete);
+    }
+
+    #[test]
+    fn editing_wins_when_the_url_names_both() {
+        assert_eq!(RowMode::of(7, Some(7), Some(7)), RowMode::Editing);
     }
 }
