@@ -9,7 +9,7 @@
 //! and most requests cost the one Redis read that loads the session.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Past this many entries the stale ones are dropped (and, if every entry is
@@ -30,22 +30,24 @@ impl KnownUsers {
         }
     }
 
+    /// The table; a panic elsewhere while it was held leaves it usable (every
+    /// entry is a complete value).
+    fn table(&self) -> MutexGuard<'_, HashMap<i64, Instant>> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Whether the user was found in the database within the trust period.
     pub fn recently_seen(&self, user_id: i64) -> bool {
-        let seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seen = self.table();
         seen.get(&user_id)
             .is_some_and(|at| at.elapsed() < self.trust_for)
     }
 
     /// The database just returned this user.
     pub fn seen_now(&self, user_id: i64) {
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut seen = self.table();
         if seen.len() >= MAX_ENTRIES && !seen.contains_key(&user_id) {
             let trust_for = self.trust_for;
             seen.retain(|_, at| at.elapsed() < trust_for);
@@ -58,10 +60,7 @@ impl KnownUsers {
 
     /// The database said this user is gone.
     pub fn forget(&self, user_id: i64) {
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut seen = self.table();
         seen.remove(&user_id);
     }
 }

@@ -37,15 +37,23 @@ const REVALIDATE: &str = "no-cache";
 pub struct Assets(Arc<Bundle>);
 
 #[derive(Debug)]
-struct Bundle {
-    /// Where the files are on disk (`<site-root>/<site-pkg-dir>`).
-    dir: PathBuf,
-    /// The path pages link the bundle under, without slashes at either end:
-    /// `pkg/<hash>` in production, `pkg` in development.
-    url_dir: String,
-    /// Production only: the files, by their path under `dir`.
-    files: HashMap<String, Asset>,
-    hash: Option<String>,
+enum Bundle {
+    /// Development (or production without a readable bundle): the files as
+    /// they are on disk now, under their plain names.
+    OnDisk {
+        /// `<site-root>/<site-pkg-dir>`.
+        dir: PathBuf,
+        /// Where pages link it: `pkg`.
+        url_dir: String,
+    },
+    /// Production: the files as they were at start-up.
+    InMemory {
+        hash: String,
+        /// Where pages link it: `pkg/<hash>`.
+        url_dir: String,
+        /// By their path under the bundle's directory.
+        files: HashMap<String, Asset>,
+    },
 }
 
 /// One file, in each encoding the build produced.
@@ -80,34 +88,33 @@ impl Assets {
     /// server-rendered pages and the API work without it.
     pub fn load(options: &LeptosOptions) -> Self {
         let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-        let plain = || Bundle {
-            dir: dir.clone(),
-            url_dir: options.site_pkg_dir.trim_matches('/').to_owned(),
-            files: HashMap::new(),
-            hash: None,
+        let pkg = options.site_pkg_dir.trim_matches('/');
+        let on_disk = |dir: PathBuf| {
+            Self(Arc::new(Bundle::OnDisk {
+                dir,
+                url_dir: pkg.to_owned(),
+            }))
         };
         if options.env != Env::PROD {
-            return Self(Arc::new(plain()));
+            return on_disk(dir);
         }
         match read_bundle(&dir) {
             Ok(files) if !files.is_empty() => {
                 let hash = bundle_hash(&files);
-                let url_dir = format!("{}/{hash}", options.site_pkg_dir.trim_matches('/'));
                 tracing::info!(dir = %dir.display(), files = files.len(), %hash, "client bundle loaded");
-                Self(Arc::new(Bundle {
-                    dir,
-                    url_dir,
+                Self(Arc::new(Bundle::InMemory {
+                    url_dir: format!("{pkg}/{hash}"),
+                    hash,
                     files,
-                    hash: Some(hash),
                 }))
             }
             Ok(_) => {
                 tracing::warn!(dir = %dir.display(), "no client bundle: pages will not hydrate (run `cargo leptos build --release`)");
-                Self(Arc::new(plain()))
+                on_disk(dir)
             }
             Err(err) => {
                 tracing::warn!(dir = %dir.display(), %err, "could not read the client bundle: pages will not hydrate");
-                Self(Arc::new(plain()))
+                on_disk(dir)
             }
         }
     }
@@ -115,8 +122,11 @@ impl Assets {
     /// The Leptos options pages render with: the hydration script and the
     /// stylesheet link point into the hashed directory.
     pub fn page_options(&self, options: &LeptosOptions) -> LeptosOptions {
+        let url_dir = match &*self.0 {
+            Bundle::OnDisk { url_dir, .. } | Bundle::InMemory { url_dir, .. } => url_dir,
+        };
         let mut options = options.clone();
-        options.site_pkg_dir = self.0.url_dir.clone().into();
+        options.site_pkg_dir = url_dir.clone().into();
         options
     }
 
@@ -125,19 +135,19 @@ impl Assets {
         if !matches!(*req.method(), Method::GET | Method::HEAD) {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
-        let bundle = &assets.0;
+        let (hash, files) = match &*assets.0 {
+            Bundle::OnDisk { dir, .. } => return serve_from_disk(dir, req).await,
+            Bundle::InMemory { hash, files, .. } => (hash, files),
+        };
         let path = req.uri().path().trim_start_matches('/');
-        if let Some(hash) = &bundle.hash {
-            let (cache_control, name) = match path.split_once('/') {
-                Some((prefix, name)) if prefix == hash => (IMMUTABLE, name),
-                _ => (REVALIDATE, path),
-            };
-            return match bundle.files.get(name) {
-                Some(asset) => asset.respond(req.headers(), cache_control),
-                None => StatusCode::NOT_FOUND.into_response(),
-            };
+        let (cache_control, name) = match path.split_once('/') {
+            Some((prefix, name)) if prefix == hash => (IMMUTABLE, name),
+            _ => (REVALIDATE, path),
+        };
+        match files.get(name) {
+            Some(asset) => asset.respond(req.headers(), cache_control),
+            None => StatusCode::NOT_FOUND.into_response(),
         }
-        serve_from_disk(&bundle.dir, req).await
     }
 }
 

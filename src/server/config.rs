@@ -156,14 +156,11 @@ impl Config {
             // Production is served over HTTPS; plain-HTTP localhost development is not.
             None => production,
         };
-        let inactivity_timeout = match var("SESSION_INACTIVITY_TIMEOUT") {
-            Some(value) => parse_duration("SESSION_INACTIVITY_TIMEOUT", &value)?,
-            None => DEFAULT_INACTIVITY,
-        };
         let duration_or = |name: &'static str, default: Duration| match var(name) {
             Some(value) => parse_duration(name, &value),
             None => Ok(default),
         };
+        let inactivity_timeout = duration_or("SESSION_INACTIVITY_TIMEOUT", DEFAULT_INACTIVITY)?;
         let absolute_lifetime = duration_or("SESSION_ABSOLUTE_LIFETIME", DEFAULT_ABSOLUTE)?;
         let remember_for = duration_or("REMEMBER_ME_PERIOD", DEFAULT_REMEMBER)?;
         let refresh_fraction = match var("SESSION_REFRESH_FRACTION") {
@@ -171,10 +168,8 @@ impl Config {
             None => DEFAULT_REFRESH_FRACTION,
         };
         let user_recheck = duration_or("SESSION_USER_RECHECK", DEFAULT_USER_RECHECK)?;
-        let redis_command_timeout = match var("REDIS_COMMAND_TIMEOUT") {
-            Some(value) => parse_duration("REDIS_COMMAND_TIMEOUT", &value)?,
-            None => DEFAULT_REDIS_COMMAND_TIMEOUT,
-        };
+        let redis_command_timeout =
+            duration_or("REDIS_COMMAND_TIMEOUT", DEFAULT_REDIS_COMMAND_TIMEOUT)?;
 
         let trusted_proxies = match var("TRUSTED_PROXIES") {
             Some(list) => TrustedProxies::parse(&list).map_err(|_| ConfigError::Invalid {

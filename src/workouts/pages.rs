@@ -326,8 +326,8 @@ fn WorkoutList(
     }
     // One reactive part for the whole list, not two per row: which row is open
     // changes only on a click, when redrawing twenty `<li>`s costs nothing,
-    // while every server render paid for a memo and a `Show` per row (about
-    // half of a dashboard render, measured in docs/PERFORMANCE.md).
+    // while every server render paid for two `Show`s per row (a memo, an owner
+    // and boxed children each; docs/PERFORMANCE.md has the A/B figures).
     let workouts: Arc<[Workout]> = workouts.into();
     view! {
         <ul class="workouts" data-testid="workout-list">
