@@ -16,7 +16,7 @@ mkdir -p "$results"
 rm -f "$results"/*.txt
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 
 say "installing what the benchmarks need"
 scripts/setup.sh
@@ -47,45 +47,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-redis_port=$(free_port)
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
-  --daemonize yes --dir "$work" --pidfile "$work/redis.pid" --logfile "$work/redis.log"
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis "$work"
 export REDIS_URL="redis://127.0.0.1:$redis_port"
 
 app_port=$(free_port); express_port=$(free_port); ceiling_port=$(free_port)
-SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0) COOKIE_SECURE=false \
-  DATABASE_URL="sqlite://$work/bench.db" LEPTOS_SITE_ADDR="127.0.0.1:$app_port" \
-  LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
-  target/release/workout_log &
-app_pid=$!
-pids+=($!)
+start_app target/release/workout_log "$app_port" "$work/bench.db"
+pids+=("$app_pid")
 PORT=$express_port node bench/express/server.js >/dev/null &
 express_pid=$!
 pids+=($!)
 PORT=$ceiling_port target/bench-ceiling/release/session-ceiling &
 ceiling_pid=$!
 pids+=($!)
-for port in "$app_port" "$express_port" "$ceiling_port"; do
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-done
+for port in "$app_port" "$express_port" "$ceiling_port"; do wait_for_port "$port"; done
 
 say "making a logged-in session on each server"
 app="http://127.0.0.1:$app_port"
-app_cookie=$(curl -s -D - -o /dev/null -X POST -d 'email=bench@example.com&password=correct+horse+battery' \
-  "$app/api/signup" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
-for n in $(seq 50); do
-  day=$(date -u -d "-$n days" +%F)
-  curl -s -o /dev/null -X POST -H "cookie: $app_cookie" \
-    -d "date=$day&kind=Run&duration_minutes=30&distance_km=5.5&notes=steady" "$app/api/workouts/create"
-done
+app_cookie=$(signup_cookie "$app" bench@example.com)
+add_workouts "$app" "$app_cookie" 50
 express_cookie=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$express_port/bench/login" \
   | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
 redis-cli -p "$redis_port" set ceiling:bench '{"id":1,"email":"bench@example.com"}' >/dev/null
 ceiling_cookie="sid=bench"
-
-# The CPU time (user + system, in clock ticks) a process has used so far.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # measure NAME URL SCRIPT COOKIE CONNECTIONS [SERVER_PID]
 # With SERVER_PID, also records the server's CPU time over the run.

@@ -1,0 +1,44 @@
+# Shared by the benchmark scripts (sourced, not run).
+
+# A free loopback port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+wait_for_port() {
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break; sleep 0.1; done
+}
+
+# start_redis DIR: a throwaway Redis keeping nothing on disk; sets redis_port.
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+    --daemonize yes --dir "$1" --pidfile "$1/redis.pid" --logfile "$1/redis.log"
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# start_app BINARY PORT SQLITE_FILE: the server as production runs it, on the
+# Redis of start_redis, in the background; sets app_pid.
+start_app() {
+  SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0) COOKIE_SECURE=false \
+    REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="sqlite://$3" \
+    LEPTOS_SITE_ADDR="127.0.0.1:$2" LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site \
+    LEPTOS_ENV=PROD RUST_LOG=warn "$1" &
+  app_pid=$!
+}
+
+# signup_cookie APP_URL EMAIL: signs up and prints the session cookie.
+signup_cookie() {
+  curl -s -D - -o /dev/null -X POST -d "email=$2&password=correct+horse+battery" "$1/api/signup" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
+}
+
+# add_workouts APP_URL COOKIE N: one run a day over the last N days.
+add_workouts() {
+  for n in $(seq "$3"); do
+    curl -s -o /dev/null -X POST -H "cookie: $2" \
+      -d "date=$(date -u -d "-$n days" +%F)&kind=Run&duration_minutes=30&distance_km=5.5&notes=steady" \
+      "$1/api/workouts/create"
+  done
+}
