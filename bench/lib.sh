@@ -21,7 +21,7 @@ start_redis() {
 # start_app BINARY PORT SQLITE_FILE: the server as production runs it, on the
 # Redis of start_redis, in the background; sets app_pid.
 start_app() {
-  SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0) COOKIE_SECURE=false \
+  SESSION_SECRET=${SESSION_SECRET:-$(head -c 64 /dev/urandom | base64 -w0)} COOKIE_SECURE=false \
     REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="sqlite://$3" \
     LEPTOS_SITE_ADDR="127.0.0.1:$2" LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site \
     LEPTOS_ENV=PROD RUST_LOG=warn "$1" &

@@ -270,7 +270,7 @@ measured together (see git history for each change):
   instead of two. Neither moved the dashboard figure beyond run-to-run noise.
 - The dashboard's rows are plain views under one reactive closure for the
   whole list, where each row had two `Show`s (a memo, an owner and boxed
-  children each). Measured with `bench/ab-dashboard.sh`, the two server
+  children each). Measured with `bench/ab.sh`, the two server
   builds alternating three times on one machine: 1,090–1,153 µs of CPU per render before, 883–1,041 µs after;
   1,568–1,673 against 1,636–2,062 renders a second.
 - A request body over the limit is still read, up to 2 MiB or one second,

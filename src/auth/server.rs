@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
 use tokio::sync::OnceCell;
 use tower_sessions::{Expiry, Session};
 
@@ -239,22 +239,30 @@ pub(crate) async fn audit(state: &AppState, user_id: i64, kind: AuditKind) {
     }
 }
 
+/// Reads the request being served (its head: method, URI, headers,
+/// extensions). By reference: `use_context` would copy every header and
+/// extension, on every request.
+pub(crate) fn with_request<R>(read: impl FnOnce(&http::request::Parts) -> Option<R>) -> Option<R> {
+    with_context::<http::request::Parts, _>(read).flatten()
+}
+
 fn request_header(name: http::header::HeaderName) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    Some(parts.headers.get(name)?.to_str().ok()?.to_owned())
+    with_request(|parts| Some(parts.headers.get(name)?.to_str().ok()?.to_owned()))
 }
 
 /// The address the request came from: the TCP peer, or the client named by a
 /// trusted proxy (see `server::proxy`).
 pub(crate) fn client_ip() -> Option<std::net::IpAddr> {
-    let parts = use_context::<http::request::Parts>()?;
-    let ip = parts.extensions.get::<crate::server::proxy::ClientIp>()?;
-    Some(ip.0)
+    with_request(|parts| {
+        let ip = parts.extensions.get::<crate::server::proxy::ClientIp>()?;
+        Some(ip.0)
+    })
 }
 
+/// The request's session, which the session layer put in its extensions.
 pub(crate) async fn request_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|err| {
-        tracing::error!(%err, "session layer missing");
+    with_request(|parts| parts.extensions.get::<Session>().cloned()).ok_or_else(|| {
+        tracing::error!("session layer missing");
         AppError::Internal
     })
 }
@@ -267,13 +275,11 @@ pub(crate) fn session_store_unavailable(err: tower_sessions::session::Error) -> 
 /// A form posted without JavaScript expects a redirect; the WASM client
 /// navigates by itself once its user resource says who is logged in.
 pub(crate) fn redirect_plain_form_post(path: &str) {
-    let accepts_html = use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
-    });
+    let accepts_html = with_request(|parts| {
+        let accept = parts.headers.get(http::header::ACCEPT)?.to_str().ok()?;
+        Some(accept.contains("text/html"))
+    })
+    .unwrap_or(false);
     if accepts_html {
         leptos_axum::redirect(path);
     }

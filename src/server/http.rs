@@ -43,14 +43,14 @@ fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
 /// over [`MAX_HEADER_BYTES`], 413 for a body over [`MAX_BODY_BYTES`] (declared
 /// or streamed). A body within the limit is buffered here, so no handler ever
 /// reads an unbounded stream.
-pub async fn limit_request_size(req: Request, next: Next) -> Response {
+pub async fn limit_request_size(req: Request) -> Result<Request, Response> {
     let header_bytes: usize = req
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return error_response(&AppError::HeadersTooLarge);
+        return Err(error_response(&AppError::HeadersTooLarge));
     }
     let declared = req
         .headers()
@@ -59,15 +59,15 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<u64>().ok());
     let (parts, body) = req.into_parts();
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return refuse_too_large(body.into_data_stream()).await;
+        return Err(refuse_too_large(body.into_data_stream()).await);
     }
     let bytes = match read_within_limit(body).await {
         Ok(bytes) => bytes,
-        Err(BodyRefused::TooLarge(rest)) => return refuse_too_large(rest).await,
+        Err(BodyRefused::TooLarge(rest)) => return Err(refuse_too_large(rest).await),
         Err(BodyRefused::Broken) => {
-            return error_response(&AppError::BadRequest(
+            return Err(error_response(&AppError::BadRequest(
                 "The request body could not be read".to_owned(),
-            ));
+            )));
         }
     };
     let is_form = parts
@@ -76,12 +76,11 @@ pub async fn limit_request_size(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if is_form && !form_is_utf8(&bytes) {
-        return error_response(&AppError::BadRequest(
+        return Err(error_response(&AppError::BadRequest(
             "The form data is not valid UTF-8".to_owned(),
-        ));
+        )));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// How much of a refused body the server still reads, and for how long, before
@@ -139,10 +138,10 @@ fn form_is_utf8(body: &[u8]) -> bool {
 
 /// tower-sessions answers a failed session save (Redis down) with a bare 500
 /// and no body. That is an outage, not a bug: answer it like every other
-/// outage, 503 with the JSON error and `Retry-After`. Sits just outside the
-/// session layer; every 500 of the app itself has a body and a content type.
-pub async fn session_save_failure_is_unavailable(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+/// outage, 503 with the JSON error and `Retry-After`. Applied to what the
+/// session layer answers; every 500 of the app itself has a body and a
+/// content type.
+pub fn session_save_failure_is_unavailable(response: Response) -> Response {
     let bare_500 = response.status() == StatusCode::INTERNAL_SERVER_ERROR
         && !response.headers().contains_key(header::CONTENT_TYPE);
     if bare_500 {

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod config;
 pub mod db;
+pub mod edge;
 pub mod health;
 pub mod http;
 pub mod proxy;
@@ -83,14 +84,16 @@ impl Server {
             sessions: UserSessions::new(store.clone()),
             known_users: KnownUsers::new(config.session.user_recheck),
         });
-        let policy = security::SecurityPolicy {
-            https: config.session.cookie_secure,
+        let edge = edge::Edge {
+            policy: security::SecurityPolicy {
+                https: config.session.cookie_secure,
+            },
+            proxies: config.trusted_proxies.clone(),
         };
         let router = router(
             state,
             sessions::session_layer(store, &config.session),
-            policy,
-            config.trusted_proxies.clone(),
+            edge,
             assets,
         )
         .merge(health_routes(probes));
@@ -174,14 +177,16 @@ fn health_routes(probes: health::Probes) -> Router {
 fn router(
     state: AppState,
     session_layer: sessions::SessionLayer,
-    policy: security::SecurityPolicy,
-    proxies: proxy::TrustedProxies,
+    edge: edge::Edge,
     assets: assets::Assets,
 ) -> Router {
     let routes = route_list();
     let server_fn_state = state.clone();
     let page_state = state.clone();
     Router::new()
+        // `leptos_routes_with_context` below gives each server function its
+        // own route, with the page context; this one answers a path that
+        // names no server function (400).
         .route(
             "/api/{*fn_name}",
             post(move |req| {
@@ -203,27 +208,19 @@ fn router(
                 .with_state(assets),
         )
         .fallback(http::public_file_or_not_found)
-        // Inside the session layer, so sessions see the final status.
-        .layer(axum::middleware::from_fn(http::server_fn_error_status))
-        .layer(session_layer)
-        .layer(axum::middleware::from_fn(
-            http::session_save_failure_is_unavailable,
-        ))
-        // Outside the session layer: a refused request loads no session.
-        .layer(axum::middleware::from_fn(
-            security::refuse_cross_site_requests,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            policy,
-            security::security_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            proxies,
-            proxy::resolve_client_ip,
-        ))
-        .layer(TraceLayer::new_for_http())
-        // Outermost: nothing reads an oversized request.
-        .layer(axum::middleware::from_fn(http::limit_request_size))
+        // Every request's layers, outermost first, in one stack applied once:
+        // `Router::layer` boxes the service at each call, and each boxed
+        // layer was cloned, nested, on every request.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                // Size limits, client IP, cross-site refusal, security
+                // headers: a refused request loads no session.
+                .layer(axum::middleware::from_fn_with_state(edge, edge::edge))
+                .layer(session_layer)
+                // Inside the session layer, so that it sees the final status.
+                .layer(axum::middleware::from_fn(http::server_fn_error_status)),
+        )
         .with_state(state)
 }
 

@@ -5,9 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Request};
 use ipnet::IpNet;
 
 /// The address a request came from, decided once per request.
@@ -68,11 +66,7 @@ impl TrustedProxies {
 }
 
 /// Puts the request's [`ClientIp`] into its extensions.
-pub async fn resolve_client_ip(
-    State(proxies): State<TrustedProxies>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub fn resolve_client_ip(proxies: &TrustedProxies, req: &mut Request) {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
         let forwarded: Vec<&str> = req
             .headers()
@@ -83,7 +77,6 @@ pub async fn resolve_client_ip(
         let ip = proxies.client_ip(peer.ip(), &forwarded);
         req.extensions_mut().insert(ClientIp(ip));
     }
-    next.run(req).await
 }
 
 #[cfg(test)]

@@ -3,9 +3,8 @@
 //! cross-site state-changing requests (CSRF) before they reach a handler.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::config::{Env, LeptosOptions};
 
@@ -20,12 +19,7 @@ pub struct SecurityPolicy {
 
 /// Headers every response carries. Pages also get their own CSP (see
 /// [`page_csp`]); anything else (JSON, files) may load nothing at all.
-pub async fn security_headers(
-    State(policy): State<SecurityPolicy>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(req).await;
+pub fn add_security_headers(policy: &SecurityPolicy, mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name, value: &'static str| {
         headers
@@ -89,24 +83,26 @@ pub fn set_page_csp(options: &LeptosOptions) {
     }
 }
 
-/// Refuses (403) a state-changing request that a browser says came from
+/// The refusal (403) of a state-changing request that a browser says came from
 /// another site, in addition to SameSite=Lax cookies. Browsers send
 /// `Sec-Fetch-Site`; older ones send `Origin`, compared with `Host`. A client
 /// that sends neither (curl, a script) is not a browser and carries no
 /// ambient cookie, so it passes.
-pub async fn refuse_cross_site_requests(req: Request, next: Next) -> Response {
+pub fn cross_site_refusal(req: &Request) -> Option<Response> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_cross_site(req.headers()) {
-        tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
-        let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
-        return (
+    if safe || !is_cross_site(req.headers()) {
+        return None;
+    }
+    tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+    let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
+    Some(
+        (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "application/json")],
             Body::from(body),
         )
-            .into_response();
-    }
-    next.run(req).await
+            .into_response(),
+    )
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {

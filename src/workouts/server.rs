@@ -5,7 +5,7 @@
 use time::{Date, OffsetDateTime};
 
 use super::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutForm, WorkoutPage};
-use crate::auth::server::{redirect_plain_form_post, require_user};
+use crate::auth::server::{redirect_plain_form_post, require_user, with_request};
 use crate::error::AppError;
 use crate::server::state::AppState;
 
@@ -77,7 +77,7 @@ pub async fn delete(id: i64) -> Result<(), AppError> {
 /// After a plain form post, back to the dashboard page the form was on, without
 /// the `edit`/`delete` state that opened the form.
 fn return_to_dashboard() -> String {
-    let before = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+    let before = with_request(|parts| {
         let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
         let url = url::Url::parse(referer).ok()?;
         (url.path() == "/dashboard")
