@@ -212,14 +212,18 @@ def main() -> None:
     app_cpu, ceil_cpu, dash_cpu = cpu("me-app-c32"), cpu("me-ceiling-c32"), cpu("dashboard-c32")
     gaps = "\n".join([
         f"- **`/api/me` against the bare ceiling.** The ceiling spends {ceil_cpu:.0f} µs of CPU per request, "
-        f"the app {app_cpu:.0f} µs. The difference is what the app does and the ceiling does not: it verifies "
-        "the cookie's HMAC, builds tower-sessions' cookie jar and decodes the session record (MessagePack into "
-        "a map of JSON values), runs the Leptos server-function call (a reactive owner, the request in its "
-        "context, form decoding, JSON encoding), and passes the layers every request passes (size limits, "
-        "tracing, client IP, security headers, the cross-site check, the 503 mapping). Each is a requirement "
-        "of the product, and no one of them dominates the profile; most of the rest is the kernel's loopback "
-        "traffic, which both servers pay. The database is no longer on this path. In this run express reached "
-        f"{100 * exp32 / ceil32 if ceil32 else 0:.0f} % of the ceiling, so 8× express asks for "
+        f"the app {app_cpu:.0f} µs. The difference is what the app does and the ceiling does not. Counted by "
+        "`bench/instructions.sh` (92,000 user-space instructions per request, the ceiling 32,000): verifying "
+        "the cookie's HMAC-SHA-256 and building tower-sessions' cookie jar about a fifth (valgrind runs "
+        "SHA-256 in software; on a CPU with SHA extensions, like this session's, `perf` puts it under 1 % of "
+        "the time), the "
+        "Leptos server-function call (a copy of the request head, a reactive owner and its contexts, form "
+        "decoding, JSON encoding) a seventh, loading the session record (the Redis GET, which the ceiling "
+        "does too, and decoding MessagePack into a map of JSON values) a seventh, and the remaining layers "
+        "(tracing, the edge middleware, the error statuses) and HTTP itself the rest. Each is a requirement "
+        "of the product, and no one of them dominates. The gap narrows with more connections, where one "
+        "wake-up and one system call serve several requests. The database is not on this path. In this run express "
+        f"reached {100 * exp32 / ceil32 if ceil32 else 0:.0f} % of the ceiling, so 8× express asks for "
         f"{800 * exp32 / ceil32 if ceil32 else 0:.0f} % of it; 85 % would leave the app "
         "barely more CPU per request than the bare handler.",
         f"- **Dashboard SSR.** One render (20 of the 50 workouts, the summary, the chart, the data the browser "
@@ -232,9 +236,15 @@ def main() -> None:
         "hydrates from, and the session. The rows are already plain views. Reaching the target would take "
         "caching rendered pages, which a per-user page under a session cannot share, and a database call "
         "that does not cross threads.",
-        "- **Bundle.** The WASM is mostly Leptos's reactive runtime and renderer, monomorphised for each signal, "
-        "resource, action and view type (twiggy: no single dependency above 5 %). The next step is Leptos's "
-        "lazy routes with `cargo leptos build --split`, so a first visit loads only the code of its page.",
+        "- **Bundle.** The WASM is mostly Leptos's runtime, monomorphised for each signal, resource, action "
+        "and view type. twiggy on the release WASM before wasm-bindgen and wasm-opt (1.5 MB of code and data): "
+        "`reactive_graph` 21 %, `tachys` (the renderer) 18 %, `core` and `alloc` 17 %, `serde_json` 6 %, the "
+        "browser bindings 7 %, `leptos_router` 3 %, the app's own code 3 %. Code that only one page reaches "
+        "(twiggy's dominator tree) is 35 KB for the account page and 32 KB for the dashboard, so lazy routes "
+        "(`cargo leptos build --split`) would take about 5 % out of a first visit, not the 30 % the target "
+        "needs. Under 200 KB would take Leptos's islands mode, which ships WASM only for the interactive parts: "
+        "the pages would be rebuilt around server-rendered navigation instead of the hydrated client-side "
+        "router that gates and navigates them now.",
     ])
 
     (docs / "PERFORMANCE.md").write_text(f"""# Performance
@@ -283,6 +293,18 @@ measured together (see git history for each change):
   reads the file through the blocking pool on every request).
 - Password hashing runs on its own threads at a lower priority (the login
   storm figure), each reusing its argon2 memory.
+- The layers every request passes are one stack. The steps before the
+  session layer (size limits, client IP, cross-site refusal, the 503 for a
+  failed session save, security headers) are one middleware, applied with
+  the session layer in one `ServiceBuilder`. Axum's `Router::layer` boxes the
+  service at each call, and a `from_fn` middleware clones everything inside
+  it on every request: eight layers cost nested boxed clones and boxed
+  futures per request. Server functions also read the request head by
+  reference instead of copying it. `/api/me` counted by
+  `bench/instructions.sh` (callgrind, user space): 113,000 instructions per
+  request before, 92,000 after (the bare ceiling: 32,000). Alternating wrk
+  rounds (`bench/ab.sh OLD NEW me`): 24–37 µs of server CPU per request
+  before, 21–34 µs after.
 - Accepted connections have Nagle's algorithm off (`TCP_NODELAY`). A
   streamed page is written in parts, and on a kept-alive connection each
   later part waited for the client's delayed acknowledgement: the home page

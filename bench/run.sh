@@ -88,6 +88,14 @@ measure() {
 }
 
 say "authenticated read: POST /api/me"
+# A few seconds of the same load first, unrecorded: each server's first
+# seconds (worker threads starting, allocator caches, V8 compiling express's
+# hot paths) would otherwise count against whichever is measured first.
+for target in "$app/api/me $app_cookie" "http://127.0.0.1:$express_port/api/me $express_cookie" \
+  "http://127.0.0.1:$ceiling_port/api/me $ceiling_cookie"; do
+  read -r url cookie <<<"$target"
+  COOKIE=$cookie wrk -t2 -c32 -d3s -s bench/post.lua "$url" >/dev/null
+done
 for c in 32 256; do
   measure me-app "$app/api/me" post.lua "$app_cookie" "$c" "$app_pid"
   measure me-express "http://127.0.0.1:$express_port/api/me" post.lua "$express_cookie" "$c" "$express_pid"
