@@ -46,7 +46,30 @@ async fn every_response_carries_security_headers_and_pages_a_nonce_csp(backend: 
 
     let api = app.me(None).await;
     let missing = app.get_page("/no-such-page", None).await;
-    for headers in [&headers, api.headers(), missing.headers()] {
+    // Refusals too: they are answered before the session layer.
+    let too_large = app
+        .client
+        .post(app.url("/api/me"))
+        .body(vec![b'a'; 100 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), 413);
+    let cross_site = app
+        .client
+        .post(app.url("/api/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    for headers in [
+        &headers,
+        api.headers(),
+        missing.headers(),
+        too_large.headers(),
+        cross_site.headers(),
+    ] {
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(
             headers["referrer-policy"],
