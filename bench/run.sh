@@ -7,6 +7,7 @@
 #   bench/run.sh              # full run (a few minutes after the builds)
 #   DURATION=5 bench/run.sh   # seconds per measurement (default 10)
 #   DEVLOOP=0 bench/run.sh    # without the dev-loop timing (a debug build)
+#   ROUNDS=5 bench/run.sh     # rounds of the /api/me comparison (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -77,14 +78,14 @@ measure() {
   local before=
   [[ -n $pid ]] && before=$(cpu_ticks "$pid")
   local threads=$((connections < 2 ? connections : 2))
-  COOKIE=$cookie wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "bench/$script" "$url" \
-    >"$results/$name-c$connections.txt"
+  local out=$results/$name-c$connections${round:+-r$round}.txt
+  COOKIE=$cookie wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "bench/$script" "$url" >"$out"
   if [[ -n $pid ]]; then
     printf 'RESULT server_cpu_s %s\n' "$(echo "($(cpu_ticks "$pid") - $before) / $(getconf CLK_TCK)" | bc -l)" \
-      >>"$results/$name-c$connections.txt"
+      >>"$out"
   fi
-  printf '  %-28s %4s conns  %s req/s\n' "$name" "$connections" \
-    "$(sed -n 's/^Requests\/sec: *//p' "$results/$name-c$connections.txt")"
+  printf '  %-28s %4s conns %5s  %s req/s\n' "$name" "$connections" "${round:+round $round}" \
+    "$(sed -n 's/^Requests\/sec: *//p' "$out")"
 }
 
 say "authenticated read: POST /api/me"
@@ -96,11 +97,17 @@ for target in "$app/api/me $app_cookie" "http://127.0.0.1:$express_port/api/me $
   read -r url cookie <<<"$target"
   COOKIE=$cookie wrk -t2 -c32 -d3s -s bench/post.lua "$url" >/dev/null
 done
-for c in 32 256; do
-  measure me-app "$app/api/me" post.lua "$app_cookie" "$c" "$app_pid"
-  measure me-express "http://127.0.0.1:$express_port/api/me" post.lua "$express_cookie" "$c" "$express_pid"
-  measure me-ceiling "http://127.0.0.1:$ceiling_port/api/me" post.lua "$ceiling_cookie" "$c" "$ceiling_pid"
+# Rounds in which the three servers take turns (ROUNDS, default 3): the
+# report takes each server's median round, and the median of the per-round
+# ratios, so a drift of the shared machine between rounds cancels out.
+for round in $(seq "${ROUNDS:-3}"); do
+  for c in 32 256; do
+    measure me-app "$app/api/me" post.lua "$app_cookie" "$c" "$app_pid"
+    measure me-express "http://127.0.0.1:$express_port/api/me" post.lua "$express_cookie" "$c" "$express_pid"
+    measure me-ceiling "http://127.0.0.1:$ceiling_port/api/me" post.lua "$ceiling_cookie" "$c" "$ceiling_pid"
+  done
 done
+round=
 
 say "login storm: /api/me at 32 connections while logins run at full speed"
 COOKIE=$app_cookie wrk -t1 -c8 -d"$((duration + 2))s" --latency -s bench/login.lua "$app/api/login" \
