@@ -16,11 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 bin_a=$1 bin_b=$2 target=${3:-dashboard}
-case $target in
-  dashboard) path=/dashboard script=bench/get.lua ;;
-  me) path=/api/me script=bench/post.lua ;;
-  *) echo "unknown request '$target' (dashboard or me)" >&2; exit 2 ;;
-esac
+request_for "$target"
 
 work=$(mktemp -d)
 cleanup() {

@@ -20,11 +20,7 @@ bins=()
 while (($#)) && [[ $1 != -- ]]; do bins+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
 target=${1:-me}
-case $target in
-  dashboard) path=/dashboard script=bench/get.lua ;;
-  me) path=/api/me script=bench/post.lua ;;
-  *) echo "unknown request '$target' (dashboard or me)" >&2; exit 2 ;;
-esac
+request_for "$target"
 ((${#bins[@]})) || { echo "usage: bench/instructions.sh BIN [BIN ...] [-- dashboard|me]" >&2; exit 2; }
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
   || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
@@ -57,7 +53,7 @@ count() {
     "$work/$n.callgrind" "$(realpath "$bin")" >"$work/under-valgrind.sh"
   chmod +x "$work/under-valgrind.sh"
   start_app "$work/under-valgrind.sh" "$port" "$work/$n.db" 2>/dev/null
-  for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  wait_for_port "$port" 600 # valgrind takes seconds to start
   COOKIE=$cookie wrk -t1 -c4 -d3s -s "$script" "$app$path" >/dev/null
   callgrind_control -z "$app_pid" >/dev/null 2>&1
   COOKIE=$cookie wrk -t1 -c4 -d"${DURATION:-10}s" -s "$script" "$app$path" >"$work/wrk.txt"

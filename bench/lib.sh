@@ -6,8 +6,20 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # The CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# wait_for_port PORT [TENTHS]: until something listens (at most TENTHS tenths
+# of a second, default 100).
 wait_for_port() {
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq "${2:-100}"); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break; sleep 0.1; done
+}
+
+# request_for NAME: sets path and script (the wrk script) for a request the
+# comparison scripts drive: `dashboard` (GET /dashboard) or `me` (POST /api/me).
+request_for() {
+  case $1 in
+    dashboard) path=/dashboard script=bench/get.lua ;;
+    me) path=/api/me script=bench/post.lua ;;
+    *) echo "unknown request '$1' (dashboard or me)" >&2; exit 2 ;;
+  esac
 }
 
 # start_redis DIR: a throwaway Redis keeping nothing on disk; sets redis_port.

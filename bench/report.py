@@ -135,6 +135,7 @@ def main() -> None:
 
     def figure(key, field="rps"):
         return runs.get(key, {}).get(field, 0.0)
+
     sizes = (results / "sizes.txt").read_text().splitlines()
 
     servers = [("me-app", "this app"), ("me-express", "express reference"), ("me-ceiling", "bare axum + GET")]
