@@ -48,6 +48,7 @@ signup_cookie() {
 
 # add_workouts APP_URL COOKIE N: one run a day over the last N days.
 add_workouts() {
+  local n # the caller's own n (instructions.sh numbers its binaries with it)
   for n in $(seq "$3"); do
     curl -s -o /dev/null -X POST -H "cookie: $2" \
       -d "date=$(date -u -d "-$n days" +%F)&kind=Run&duration_minutes=30&distance_km=5.5&notes=steady" \
