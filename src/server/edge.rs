@@ -1,17 +1,26 @@
 //! What every request passes before the session layer and its route, as one
 //! middleware: the size limits, the client's address, the cross-site check,
 //! and on the way out the 503 for a failed session save and the security
-//! headers.
+//! headers. It also keeps one request's Leptos owner out of another's (see
+//! [`without_stale_owner`]).
 //!
-//! One step instead of five layers: a `from_fn` layer clones the whole stack
-//! inside it and boxes a future and a service on every request: the separate
-//! layers were a sixth of an authenticated read's instructions.
+//! One step instead of five layers: the separate layers were a sixth of an
+//! authenticated read's instructions. And a plain tower layer rather than
+//! `axum::middleware::from_fn`, which on every request also clones its state,
+//! splits the request to extract it, and boxes the inner service again.
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
 use axum::response::Response;
+use futures::future::BoxFuture;
+use leptos::prelude::Owner;
+use tower::{Layer, Service};
 
-use super::http::{limit_request_size, session_save_failure_is_unavailable};
+use super::http::{limit_request_size, session_save_failure_is_unavailable, take_ready};
 use super::proxy::{TrustedProxies, resolve_client_ip};
 use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
 
@@ -22,12 +31,59 @@ pub struct Edge {
     pub proxies: TrustedProxies,
 }
 
-pub async fn edge(State(edge): State<Edge>, req: Request, next: Next) -> Response {
-    let response = match admit(&edge, req).await {
-        Ok(req) => session_save_failure_is_unavailable(next.run(req).await),
-        Err(refused) => refused,
-    };
-    add_security_headers(&edge.policy, response)
+/// The edge as a layer, shared by every route's stack.
+#[derive(Clone)]
+pub struct EdgeLayer(Arc<Edge>);
+
+impl EdgeLayer {
+    pub fn new(edge: Edge) -> Self {
+        Self(Arc::new(edge))
+    }
+}
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = EdgeService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        EdgeService {
+            edge: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct EdgeService<S> {
+    edge: Arc<Edge>,
+    inner: S,
+}
+
+impl<S> Service<Request> for EdgeService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let (edge, mut inner) = (self.edge.clone(), take_ready(&mut self.inner));
+        Box::pin(async move {
+            let response = match admit(&edge, req).await {
+                Ok(req) => {
+                    let Ok(response) = without_stale_owner(inner.call(req)).await;
+                    session_save_failure_is_unavailable(response)
+                }
+                Err(refused) => refused,
+            };
+            Ok(add_security_headers(&edge.policy, response))
+        })
+    }
 }
 
 /// The request as the session layer may see it, or the answer that refuses
@@ -39,5 +95,75 @@ async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
     match cross_site_refusal(&req) {
         Some(refused) => Err(refused),
         None => Ok(req),
+    }
+}
+
+/// Runs a request's handling with no Leptos owner left on the thread by
+/// another request.
+///
+/// Leptos (0.8.23) starts each page render with `Owner::new_root`, which
+/// makes the render's root the thread's current owner and never restores
+/// the previous one. A server function polled next on that worker thread
+/// then got its owner (`Owner::new`, in leptos_axum) as a child of that
+/// unrelated render: its context lookups walked into the other request's
+/// contexts, and if the render ended while such a lookup held the last
+/// reference to its root, dropping the root cleaned up the server
+/// function's owner, whose lock the lookup held: the worker thread
+/// deadlocked for good (seen in the soak test). Nothing of ours runs under
+/// an owner outside a handler, so any owner current when this future is
+/// polled is one left behind; and none is left behind for the next task
+/// when the poll returns.
+pub async fn without_stale_owner<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        forget_stale_owner();
+        let poll = future.as_mut().poll(cx);
+        forget_stale_owner();
+        poll
+    })
+    .await
+}
+
+fn forget_stale_owner() {
+    if let Some(stale) = Owner::current() {
+        stale.unset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leptos::prelude::Owner;
+
+    use super::without_stale_owner;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_does_not_inherit_an_owner_another_left_on_the_thread() {
+        // What a page render leaves behind on its thread.
+        let render_root = Owner::new_root(None);
+        assert!(Owner::current().is_some());
+
+        // What leptos_axum does for a server function.
+        let handler_owner = without_stale_owner(async { Owner::new() }).await;
+
+        assert!(handler_owner.parent().is_none(), "a root of its own");
+        assert!(Owner::current().is_none());
+        drop(render_root);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_render_leaves_no_owner_behind_for_the_next_task() {
+        let render_root = without_stale_owner(async { Owner::new_root(None) }).await;
+        assert!(Owner::current().is_none());
+        drop(render_root);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_the_guard_the_handler_would_adopt_the_stale_owner() {
+        // The Leptos behaviour the guard exists for: if this starts to fail,
+        // Leptos restores the previous owner itself and the guard can go.
+        let render_root = Owner::new_root(None);
+        let handler_owner = Owner::new();
+        assert!(handler_owner.parent().is_some());
+        drop(render_root);
     }
 }

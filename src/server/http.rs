@@ -1,16 +1,18 @@
 //! HTTP plumbing around the Leptos app: static files, error statuses for
 //! server functions, and the not-found page.
 
+use std::convert::Infallible;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, BodyDataStream, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use futures::StreamExt as _;
-use tower::ServiceExt as _;
+use futures::future::BoxFuture;
+use tower::{Layer, Service, ServiceExt as _};
 use tower_http::services::ServeDir;
 
 use super::state::AppState;
@@ -153,9 +155,45 @@ pub fn session_save_failure_is_unavailable(response: Response) -> Response {
 /// Server functions answer every error with 500 and a JSON body. This gives the
 /// response the status the error really stands for (401, 409, 422, 503, ...),
 /// in one place, including for errors raised by the framework itself (a
-/// missing or malformed argument is a 400, not a 500).
-pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+/// missing or malformed argument is a 400, not a 500). A plain tower layer,
+/// for the reason given in `edge`.
+#[derive(Clone, Copy)]
+pub struct ErrorStatusLayer;
+
+impl<S> Layer<S> for ErrorStatusLayer {
+    type Service = ErrorStatus<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ErrorStatus(inner)
+    }
+}
+
+#[derive(Clone)]
+pub struct ErrorStatus<S>(S);
+
+impl<S> Service<Request> for ErrorStatus<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let response = take_ready(&mut self.0).call(req);
+        Box::pin(async move {
+            let Ok(response) = response.await;
+            Ok(with_error_status(response).await)
+        })
+    }
+}
+
+async fn with_error_status(response: Response) -> Response {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
@@ -170,6 +208,14 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
         set_retry_after(&mut parts.headers, &err);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The service that `poll_ready` made ready, leaving a clone in its place for
+/// the next request (tower's contract: only a service that said it was ready
+/// may be called, and the clone has not said so yet).
+pub fn take_ready<S: Clone>(slot: &mut S) -> S {
+    let fresh = slot.clone();
+    std::mem::replace(slot, fresh)
 }
 
 /// Files from `public/` (copied to the site root), else the app's 404 page.

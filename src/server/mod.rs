@@ -216,10 +216,10 @@ fn router(
                 .layer(TraceLayer::new_for_http())
                 // Size limits, client IP, cross-site refusal, security
                 // headers: a refused request loads no session.
-                .layer(axum::middleware::from_fn_with_state(edge, edge::edge))
+                .layer(edge::EdgeLayer::new(edge))
                 .layer(session_layer)
                 // Inside the session layer, so that it sees the final status.
-                .layer(axum::middleware::from_fn(http::server_fn_error_status)),
+                .layer(http::ErrorStatusLayer),
         )
         .with_state(state)
 }
