@@ -42,39 +42,52 @@ impl DashboardUrl {
         }
     }
 
-    /// The current page of the list, with nothing open.
-    fn list_href(&self) -> String {
-        dashboard_href(self.current_cursor().as_deref(), None)
-    }
-
-    /// The current page with `action` (`edit` or `delete`) open on `id`.
-    fn open_href(&self, action: &str, id: i64) -> String {
-        dashboard_href(self.current_cursor().as_deref(), Some((action, id)))
-    }
-
+    /// The links of the current page of the list.
+    ///
     /// `try_`: a server render that the client abandoned (closed tab, load
     /// generator stopping) can still be finishing a link after its reactive
     /// owner, and these memos with it, has been disposed.
-    fn current_cursor(&self) -> Option<String> {
-        self.before.try_get_untracked().flatten()
+    fn links(&self) -> DashboardLinks {
+        DashboardLinks::new(self.before.try_get_untracked().flatten().as_deref())
     }
 }
 
-fn dashboard_href(before: Option<&str>, open: Option<(&str, i64)>) -> String {
-    let mut params = Vec::new();
-    if let Some(before) = before {
-        params.push(format!("before={before}"));
+/// The `/dashboard` links of one page of the list. Its cursor is read once
+/// per render of the list, not once per link: a memo read costs more than
+/// the link itself.
+struct DashboardLinks {
+    /// `/dashboard`, or `/dashboard?before=CURSOR`.
+    list: String,
+}
+
+impl DashboardLinks {
+    fn new(before: Option<&str>) -> Self {
+        let list = match before {
+            Some(before) => ["/dashboard?before=", before].concat(),
+            None => "/dashboard".to_owned(),
+        };
+        Self { list }
     }
-    if let Some((action, id)) = open {
-        params.push(format!("{action}={id}"));
+
+    /// The page with nothing open.
+    fn list(&self) -> String {
+        self.list.clone()
     }
-    let anchor = open
-        .map(|(_, id)| format!("#workout-{id}"))
-        .unwrap_or_default();
-    if params.is_empty() {
-        "/dashboard".to_owned()
-    } else {
-        format!("/dashboard?{}{anchor}", params.join("&"))
+
+    /// The page with `action` (`edit` or `delete`) open on workout `id`,
+    /// scrolled to it.
+    fn open(&self, action: &str, id: i64) -> String {
+        let separator = if self.list.contains('?') { '&' } else { '?' };
+        let id = id.to_string();
+        let mut href = String::with_capacity(self.list.len() + action.len() + 2 * id.len() + 11);
+        href.push_str(&self.list);
+        href.push(separator);
+        href.push_str(action);
+        href.push('=');
+        href.push_str(&id);
+        href.push_str("#workout-");
+        href.push_str(&id);
+        href
     }
 }
 
@@ -108,7 +121,7 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
         if updated || deleted {
             saved.update(|n| *n += 1);
             navigate(
-                &url.list_href(),
+                &url.links().list(),
                 leptos_router::NavigateOptions {
                     scroll: false,
                     ..Default::default()
@@ -328,23 +341,46 @@ fn WorkoutList(
     // changes only on a click, when redrawing twenty `<li>`s costs nothing,
     // while every server render paid for two `Show`s per row (a memo, an owner
     // and boxed children each; docs/PERFORMANCE.md has the A/B figures).
-    let workouts: Arc<[Workout]> = workouts.into();
+    // A server render runs this closure twice (once to find the resources
+    // inside, once for the HTML), so the rows' text is formatted once, here.
+    let rows: Arc<[ListedWorkout]> = workouts.into_iter().map(ListedWorkout::new).collect();
     view! {
         <ul class="workouts" data-testid="workout-list">
             {move || {
                 let editing = url.editing.get();
                 let deleting = url.deleting.get();
-                workouts
-                    .iter()
-                    .map(|workout| {
-                        let mode = RowMode::of(workout.id, editing, deleting);
-                        workout_row(workout, mode, url, update, delete)
+                let links = url.links();
+                rows.iter()
+                    .map(|row| {
+                        let mode = RowMode::of(row.workout.id, editing, deleting);
+                        workout_row(row, mode, &links, update, delete)
                     })
                     .collect_view()
             }}
         </ul>
     }
     .into_any()
+}
+
+/// A workout as the list shows it, its text formatted once.
+struct ListedWorkout {
+    date: Arc<str>,
+    kind: Arc<str>,
+    facts: Arc<str>,
+    notes: Option<Arc<str>>,
+    workout: Workout,
+}
+
+impl ListedWorkout {
+    fn new(workout: Workout) -> Self {
+        Self {
+            date: format_long_date(workout.date).into(),
+            kind: workout.kind.as_str().into(),
+            facts: workout_facts(&workout).into(),
+            notes: (!workout.notes.is_empty()).then(|| workout.notes.as_str().into()),
+            workout,
+        }
+    }
 }
 
 /// What a row of the list shows. Editing wins over deleting when the URL names
@@ -369,28 +405,33 @@ impl RowMode {
 }
 
 fn workout_row(
-    workout: &Workout,
+    row: &ListedWorkout,
     mode: RowMode,
-    url: DashboardUrl,
+    links: &DashboardLinks,
     update: ServerAction<UpdateWorkout>,
     delete: ServerAction<DeleteWorkout>,
 ) -> impl IntoView + use<> {
-    let id = workout.id;
+    let id = row.workout.id;
     let content = if mode == RowMode::Editing {
-        Either::Left(view! { <EditWorkoutForm workout=workout.clone() url update /> })
+        let cancel = links.list();
+        Either::Left(view! { <EditWorkoutForm workout=row.workout.clone() cancel update /> })
     } else {
-        let confirm =
-            (mode == RowMode::ConfirmingDelete).then(|| delete_confirmation(id, url, delete));
+        let confirm = (mode == RowMode::ConfirmingDelete)
+            .then(|| delete_confirmation(id, links.list(), delete));
+        let notes = row
+            .notes
+            .clone()
+            .map(|notes| view! { <p class="workout-notes">{notes}</p> });
         Either::Right(view! {
             <div class="workout-main">
-                <span class="workout-date">{format_long_date(workout.date)}</span>
-                <strong class="workout-kind" data-testid="workout-kind">{workout.kind.clone()}</strong>
-                <span class="workout-facts" data-testid="workout-facts">{workout_facts(workout)}</span>
-                {(!workout.notes.is_empty()).then(|| view! { <p class="workout-notes">{workout.notes.clone()}</p> })}
+                <span class="workout-date">{row.date.clone()}</span>
+                <strong class="workout-kind" data-testid="workout-kind">{row.kind.clone()}</strong>
+                <span class="workout-facts" data-testid="workout-facts">{row.facts.clone()}</span>
+                {notes}
             </div>
             <div class="workout-actions">
-                <a href=url.open_href("edit", id) data-noscroll="">"Edit"</a>
-                <a href=url.open_href("delete", id) data-noscroll="">"Delete"</a>
+                <a href=links.open("edit", id) data-noscroll="">"Edit"</a>
+                <a href=links.open("delete", id) data-noscroll="">"Delete"</a>
             </div>
             {confirm}
         })
@@ -402,9 +443,10 @@ fn workout_row(
     }
 }
 
+/// `cancel`: where "Cancel" goes (the list, with nothing open).
 fn delete_confirmation(
     id: i64,
-    url: DashboardUrl,
+    cancel: String,
     delete: ServerAction<DeleteWorkout>,
 ) -> impl IntoView + use<> {
     view! {
@@ -416,7 +458,7 @@ fn delete_confirmation(
                     {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
                 </button>
             </ActionForm>
-            <a href=url.list_href() data-noscroll="">"Cancel"</a>
+            <a href=cancel data-noscroll="">"Cancel"</a>
             <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
         </div>
     }
@@ -425,7 +467,8 @@ fn delete_confirmation(
 #[component]
 fn EditWorkoutForm(
     workout: Workout,
-    url: DashboardUrl,
+    /// Where "Cancel" goes (the list, with nothing open).
+    cancel: String,
     update: ServerAction<UpdateWorkout>,
 ) -> impl IntoView {
     let id = workout.id;
@@ -438,7 +481,7 @@ fn EditWorkoutForm(
                 <button type="submit" disabled=move || update.pending().get()>
                     {move || if update.pending().get() { "Saving…" } else { "Save" }}
                 </button>
-                <a href=url.list_href() data-noscroll="">"Cancel"</a>
+                <a href=cancel data-noscroll="">"Cancel"</a>
             </div>
         </ActionForm>
     }
@@ -474,7 +517,7 @@ fn Pager(next: Option<String>, url: DashboardUrl) -> impl IntoView {
                 <a href="/dashboard">"← Newest"</a>
             </Show>
             {next.map(|cursor| view! {
-                <a href=dashboard_href(Some(&cursor), None) data-testid="older">"Older workouts →"</a>
+                <a href=DashboardLinks::new(Some(&cursor)).list() data-testid="older">"Older workouts →"</a>
             })}
         </nav>
     }
@@ -482,7 +525,20 @@ fn Pager(next: Option<String>, url: DashboardUrl) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::RowMode;
+    use super::{DashboardLinks, RowMode};
+
+    #[test]
+    fn links_keep_the_page_and_open_one_row() {
+        let first = DashboardLinks::new(None);
+        assert_eq!(first.list(), "/dashboard");
+        assert_eq!(first.open("edit", 42), "/dashboard?edit=42#workout-42");
+        let older = DashboardLinks::new(Some("2026-11-01.17"));
+        assert_eq!(older.list(), "/dashboard?before=2026-11-01.17");
+        assert_eq!(
+            older.open("delete", 7),
+            "/dashboard?before=2026-11-01.17&delete=7#workout-7"
+        );
+    }
 
     #[test]
     fn a_row_is_open_only_when_the_url_names_its_id() {
