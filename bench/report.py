@@ -256,15 +256,17 @@ def main() -> None:
     gaps = "\n".join([
         f"- **`/api/me` against the bare ceiling.** The ceiling spends {ceil_cpu:.0f} µs of CPU per request, "
         f"the app {app_cpu:.0f} µs. The difference is what the app does and the ceiling does not. Counted by "
-        "`bench/instructions.sh` (92,000 user-space instructions per request, the ceiling 32,000): verifying "
+        "`bench/instructions.sh` (86,000 user-space instructions per request, the ceiling 32,000): verifying "
         "the cookie's HMAC-SHA-256 and building tower-sessions' cookie jar about a fifth (valgrind runs "
         "SHA-256 in software; on a CPU with SHA extensions, like this session's, `perf` puts it under 1 % of "
         "the time), the "
         "Leptos server-function call (a copy of the request head, a reactive owner and its contexts, form "
         "decoding, JSON encoding) a seventh, loading the session record (the Redis GET, which the ceiling "
-        "does too, and decoding MessagePack into a map of JSON values) a seventh, and the remaining layers "
+        "does too, and decoding MessagePack into a map of JSON values) an eighth, and the remaining layers "
         "(tracing, the edge middleware, the error statuses) and HTTP itself the rest. Each is a requirement "
-        "of the product, and no one of them dominates. The gap narrows with more connections, where one "
+        "of the product, and no one of them dominates. `bench/profile.sh` shows the real CPU time: the kernel "
+        "(loopback TCP, waking the peer) about half of it for the app and two thirds for the ceiling, the "
+        "allocator a seventh of the app's user time. The gap narrows with more connections, where one "
         "wake-up and one system call serve several requests. The database is not on this path. In this run express "
         f"reached {100 * exp_vs_ceil:.0f} % of the ceiling, so 8× express asks for "
         f"{800 * exp_vs_ceil:.0f} % of it; 85 % would leave the app "
@@ -276,7 +278,10 @@ def main() -> None:
         "(the list and the summary queries, each a hop from the async workers to the connection's own thread "
         "and back), allocation an eighth (every component, action, resource and suspense boundary allocates "
         "its reactive node and owner), and the rest is spread over Leptos's renderer, the JSON the browser "
-        "hydrates from, and the session. The rows are already plain views. Reaching the target would take "
+        "hydrates from, and the session. Counted by `bench/instructions.sh` (2.34 M instructions per render): "
+        "Leptos writes that JSON into the page through `Debug` formatting, character by character, 6 %; "
+        "dropping sqlx's SQLite rows (each value a separate SQLite allocation under a mutex) 5 %. "
+        "The rows are already plain views, formatted once. Reaching the target would take "
         "caching rendered pages, which a per-user page under a session cannot share, and a database call "
         "that does not cross threads.",
         "- **Bundle.** The WASM is mostly Leptos's runtime, monomorphised for each signal, resource, action "
@@ -348,6 +353,26 @@ measured together (see git history for each change):
   request before, 92,000 after (the bare ceiling: 32,000). Alternating wrk
   rounds (`bench/ab.sh OLD NEW me`): 24–37 µs of server CPU per request
   before, 21–34 µs after.
+- The edge and the error-status mapping are hand-written tower layers
+  instead of axum's `from_fn`, which on every request also clones its state,
+  splits the request to extract it and boxes the inner service again; and a
+  session's metadata is stored as an array instead of a map. tower-sessions
+  hands out owned values, so every authenticated request decoded the map's
+  seven key strings and its tree from MessagePack and then copied them once
+  more: a quarter of the request's allocations. Sessions stored as maps
+  still read. `/api/me` by `bench/instructions.sh`: 92,100 instructions per
+  request before, 91,000 with the layers, 85,700 with the array, 86,300 with
+  the owner guard in the architecture notes (a deadlock fix, two
+  thread-local reads per poll).
+- The dashboard list's reactive closure runs twice in a server render (once
+  to find the resources inside its suspense boundary, once for the HTML), and
+  each run formatted every row's date and facts again and read the page's
+  cursor from its memo once per link. The rows' text is now formatted once
+  per page of the list and the cursor read once per run: 2.60 M instructions
+  per render before, 2.34 M after (`bench/instructions.sh … -- dashboard`,
+  which until then had measured a fresh database's redirect to `/login`: its
+  helper that adds the 50 workouts reused the loop variable that names the
+  database file).
 - Accepted connections have Nagle's algorithm off (`TCP_NODELAY`). A
   streamed page is written in parts, and on a kept-alive connection each
   later part waited for the client's delayed acknowledgement: the home page
