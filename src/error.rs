@@ -34,6 +34,9 @@ pub enum AppError {
     /// The request body is larger than any form of this app needs.
     #[error("The request is too large")]
     TooLarge,
+    /// The request body did not arrive in time (a stalled or very slow client).
+    #[error("The request took too long to arrive, please try again")]
+    RequestTimeout,
     /// The request's headers (usually its cookies) are larger than allowed.
     #[error("The request's headers are too large; clear this site's cookies and try again")]
     HeadersTooLarge,
@@ -74,6 +77,7 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::RequestTimeout => 408,
             Self::TooLarge => 413,
             Self::HeadersTooLarge => 431,
             Self::TooManyAttempts { .. } => 429,

@@ -19,6 +19,12 @@ pub struct Config {
     pub session: SessionConfig,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// A request body must have arrived within this long (else 408): a
+    /// client that stops sending mid-body holds nothing for longer.
+    pub request_body_timeout: Duration,
+    /// On shutdown, requests in flight get this long to finish; then the
+    /// server closes anyway, so a stuck client cannot hold up a redeploy.
+    pub shutdown_grace: Duration,
     pub log_filter: String,
 }
 
@@ -128,6 +134,11 @@ const DEFAULT_ABSOLUTE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 const DEFAULT_REMEMBER: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 const DEFAULT_REFRESH_FRACTION: f64 = 0.1;
 const DEFAULT_USER_RECHECK: Duration = Duration::from_secs(10);
+/// Every form of this app is a few KB: ten seconds is generous on any link.
+const DEFAULT_REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Inside the 30 s the README's systemd unit gives a stopping instance
+/// (`TimeoutStopSec`) before it kills it, with time left to close cleanly.
+const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 impl Config {
     /// Reads the process environment (after loading `.env`, which never
@@ -170,6 +181,9 @@ impl Config {
         let user_recheck = duration_or("SESSION_USER_RECHECK", DEFAULT_USER_RECHECK)?;
         let redis_command_timeout =
             duration_or("REDIS_COMMAND_TIMEOUT", DEFAULT_REDIS_COMMAND_TIMEOUT)?;
+        let request_body_timeout =
+            duration_or("REQUEST_BODY_TIMEOUT", DEFAULT_REQUEST_BODY_TIMEOUT)?;
+        let shutdown_grace = duration_or("SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE)?;
 
         let trusted_proxies = match var("TRUSTED_PROXIES") {
             Some(list) => TrustedProxies::parse(&list).map_err(|_| ConfigError::Invalid {
@@ -196,6 +210,8 @@ impl Config {
             )?,
             redis_url,
             trusted_proxies,
+            request_body_timeout,
+            shutdown_grace,
             session: SessionConfig {
                 key,
                 key_is_ephemeral,
@@ -362,6 +378,8 @@ mod tests {
             config.session.inactivity_timeout,
             Duration::from_secs(86_400)
         );
+        assert_eq!(config.request_body_timeout, Duration::from_secs(10));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(20));
     }
 
     #[test]
@@ -391,10 +409,14 @@ mod tests {
                 ("SESSION_ABSOLUTE_LIFETIME", "12h"),
                 ("REMEMBER_ME_PERIOD", "14d"),
                 ("SESSION_REFRESH_FRACTION", "0.25"),
+                ("REQUEST_BODY_TIMEOUT", "5s"),
+                ("SHUTDOWN_GRACE", "1m"),
                 ("RUST_LOG", "debug"),
             ],
         )
         .unwrap();
+        assert_eq!(config.request_body_timeout, Duration::from_secs(5));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(60));
         assert_eq!(
             config.database_url,
             DatabaseUrl::Sqlite("sqlite://elsewhere.db".into())

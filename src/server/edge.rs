@@ -13,6 +13,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::response::Response;
@@ -29,6 +30,8 @@ use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
 pub struct Edge {
     pub policy: SecurityPolicy,
     pub proxies: TrustedProxies,
+    /// How long a request body may take to arrive (`REQUEST_BODY_TIMEOUT`).
+    pub body_timeout: Duration,
 }
 
 /// The edge as a layer, shared by every route's stack.
@@ -90,7 +93,7 @@ where
 /// it: an oversized request is refused before anything reads it, and a
 /// cross-site one before any session work.
 async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
-    let mut req = limit_request_size(req).await?;
+    let mut req = limit_request_size(req, edge.body_timeout).await?;
     resolve_client_ip(&edge.proxies, &mut req);
     match cross_site_refusal(&req) {
         Some(refused) => Err(refused),

@@ -43,9 +43,10 @@ fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
 
 /// Refuses oversized requests before anything reads them: 431 for headers
 /// over [`MAX_HEADER_BYTES`], 413 for a body over [`MAX_BODY_BYTES`] (declared
-/// or streamed). A body within the limit is buffered here, so no handler ever
-/// reads an unbounded stream.
-pub async fn limit_request_size(req: Request) -> Result<Request, Response> {
+/// or streamed), and 408 for a body that has not arrived within
+/// `body_timeout`. A body within the limits is buffered here, so no handler
+/// ever reads an unbounded or stalled stream.
+pub async fn limit_request_size(req: Request, body_timeout: Duration) -> Result<Request, Response> {
     let header_bytes: usize = req
         .headers()
         .iter()
@@ -63,7 +64,10 @@ pub async fn limit_request_size(req: Request) -> Result<Request, Response> {
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return Err(refuse_too_large(body.into_data_stream()).await);
     }
-    let bytes = match read_within_limit(body).await {
+    let Ok(read) = tokio::time::timeout(body_timeout, read_within_limit(body)).await else {
+        return Err(error_response(&AppError::RequestTimeout));
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(BodyRefused::TooLarge(rest)) => return Err(refuse_too_large(rest).await),
         Err(BodyRefused::Broken) => {

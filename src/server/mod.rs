@@ -16,7 +16,8 @@ pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -24,6 +25,7 @@ use axum::serve::{ListenerExt as _, TapIo};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
 
@@ -55,6 +57,7 @@ pub struct Server {
     router: Router,
     db: Database,
     redis: Pool,
+    shutdown_grace: Duration,
 }
 
 impl Server {
@@ -89,6 +92,7 @@ impl Server {
                 https: config.session.cookie_secure,
             },
             proxies: config.trusted_proxies.clone(),
+            body_timeout: config.request_body_timeout,
         };
         let router = router(
             state,
@@ -106,6 +110,7 @@ impl Server {
             router,
             db,
             redis,
+            shutdown_grace: config.shutdown_grace,
         })
     }
 
@@ -115,22 +120,49 @@ impl Server {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves, finishing requests in flight, then
-    /// closes the database and Redis connections.
+    /// Serves until `shutdown` resolves, finishing requests in flight for at
+    /// most the shutdown grace period, then closes the database and Redis
+    /// connections.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
+        let stopping = Arc::new(Notify::new());
+        let signal = {
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                stopping.notify_one();
+            }
+        };
         let served = axum::serve(
             without_nagle(self.listener),
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        .with_graceful_shutdown(signal);
+        let grace = self.shutdown_grace;
+        let grace_over = async move {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        };
+        let (served, in_time) = tokio::select! {
+            served = served => (served, true),
+            () = grace_over => (Ok(()), false),
+        };
+        if !in_time {
+            tracing::warn!(
+                ?grace,
+                "requests still in flight after the shutdown grace period; closing anyway"
+            );
+        }
         let _ = self.redis.quit().await;
-        self.db.close().await;
+        // A request cut off above may still hold a database connection,
+        // which the pool's close would wait for.
+        if in_time {
+            self.db.close().await;
+        }
         served
     }
 }

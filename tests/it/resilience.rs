@@ -244,13 +244,10 @@ async fn readyz_reports_the_database_too() {
     app.shutdown().await;
 }
 
-/// SIGTERM to the real binary: it stops taking new connections, finishes the
-/// request it is in the middle of, and exits cleanly.
-#[test]
-fn sigterm_finishes_the_request_in_flight_then_exits() {
-    let deployment = Deployment::new(Backend::Sqlite);
+/// The real binary on a free port, once it accepts connections.
+fn start_binary(deployment: &Deployment) -> (std::process::Child, u16) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+    let child = Command::new(env!("CARGO_BIN_EXE_workout_log"))
         .envs(&deployment.vars)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -263,6 +260,15 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
         assert!(Instant::now() < deadline, "the app did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (child, port)
+}
+
+/// SIGTERM to the real binary: it stops taking new connections, finishes the
+/// request it is in the middle of, and exits cleanly.
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits() {
+    let deployment = Deployment::new(Backend::Sqlite);
+    let (mut child, port) = start_binary(&deployment);
 
     // A signup whose body is still arriving when SIGTERM comes.
     let body = format!(
@@ -315,4 +321,85 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A request whose body stops arriving: the partial signup of the test above,
+/// never finished.
+fn start_a_signup_that_never_finishes(port: u16) -> TcpStream {
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        conn,
+        "POST /api/signup HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=slow"
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    conn
+}
+
+/// A client that stops sending its body mid-way is answered 408 once
+/// `REQUEST_BODY_TIMEOUT` has passed, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_stops_arriving_is_answered_408_and_changes_nothing() {
+    let deployment = Deployment::new(Backend::Sqlite).with("REQUEST_BODY_TIMEOUT", "300ms");
+    let app = deployment.spawn_app().await;
+    let port = app.addr.port();
+    let started = Instant::now();
+    let response = tokio::task::spawn_blocking(move || {
+        let mut conn = start_a_signup_that_never_finishes(port);
+        let mut response = String::new();
+        let _ = conn.read_to_string(&mut response);
+        response
+    })
+    .await
+    .unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 408"),
+        "a stalled body is refused: {response:?}"
+    );
+    assert!(response.contains("RequestTimeout"), "{response}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(deployment.user_count().await, 0);
+    app.shutdown().await;
+}
+
+/// SIGTERM while a client holds a request open: the app waits for it only
+/// `SHUTDOWN_GRACE`, then exits, so a stuck client cannot hold up a redeploy.
+#[test]
+fn a_stuck_request_holds_up_shutdown_only_for_the_grace_period() {
+    let deployment = Deployment::new(Backend::Sqlite)
+        .with("REQUEST_BODY_TIMEOUT", "60s")
+        .with("SHUTDOWN_GRACE", "500ms");
+    let (mut child, port) = start_binary(&deployment);
+    let _stuck = start_a_signup_that_never_finishes(port);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let stopping = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        if stopping.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("the app was still waiting for the stuck request after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        stopping.elapsed() >= Duration::from_millis(500),
+        "it waited the grace period first: {:?}",
+        stopping.elapsed()
+    );
 }
