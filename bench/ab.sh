@@ -18,14 +18,7 @@ source bench/lib.sh
 bin_a=$1 bin_b=$2 target=${3:-dashboard}
 request_for "$target"
 
-work=$(mktemp -d)
-cleanup() {
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  kill $(jobs -p) 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_redis "$work"
+start_workspace
 
 measure() {
   local label=$1 bin=$2 round=$3

@@ -25,15 +25,7 @@ request_for "$target"
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
   || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 
-work=$(mktemp -d)
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_redis "$work"
+start_workspace
 # One key for both runs of each binary, so the session outlives the restart.
 export SESSION_SECRET
 SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0)

@@ -22,6 +22,21 @@ request_for() {
   esac
 }
 
+# start_workspace: a scratch directory ($work) and a throwaway Redis in it;
+# on exit, the script's background jobs are stopped, Redis shut down and the
+# directory removed.
+start_workspace() {
+  work=$(mktemp -d)
+  trap stop_workspace EXIT
+  start_redis "$work"
+}
+stop_workspace() {
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
 # start_redis DIR: a throwaway Redis keeping nothing on disk; sets redis_port.
 start_redis() {
   redis_port=$(free_port)

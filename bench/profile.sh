@@ -21,15 +21,7 @@ target=${1:-me}
 request_for "$target"
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 1; }
 
-work=$(mktemp -d)
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_redis "$work"
+start_workspace
 
 port=$(free_port)
 app="http://127.0.0.1:$port"

@@ -353,9 +353,10 @@ measured together (see git history for each change):
   request before, 92,000 after (the bare ceiling: 32,000). Alternating wrk
   rounds (`bench/ab.sh OLD NEW me`): 24–37 µs of server CPU per request
   before, 21–34 µs after.
-- The edge and the error-status mapping are hand-written tower layers
-  instead of axum's `from_fn`, which on every request also clones its state,
-  splits the request to extract it and boxes the inner service again; and a
+- The edge is a hand-written tower layer and the error-status mapping a
+  `ServiceBuilder::then`, instead of axum's `from_fn`, which on every request
+  also clones its state, splits the request to extract it and boxes the inner
+  service again; and a
   session's metadata is stored as an array instead of a map. tower-sessions
   hands out owned values, so every authenticated request decoded the map's
   seven key strings and its tree from MessagePack and then copied them once

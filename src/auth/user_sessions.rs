@@ -71,7 +71,9 @@ pub struct SessionMeta {
 /// An array in field order. Every request decodes the record and copies
 /// this value out of it (tower-sessions hands out owned values): as a map it
 /// cost seven key strings and a tree each time, a quarter of the allocations
-/// of an authenticated read; the record is smaller in Redis too.
+/// of an authenticated read; the record is smaller in Redis too. The
+/// destructuring names every field, so a field added to the struct but not
+/// here does not compile.
 impl Serialize for SessionMeta {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Self {

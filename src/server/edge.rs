@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 use leptos::prelude::Owner;
 use tower::{Layer, Service};
 
-use super::http::{limit_request_size, session_save_failure_is_unavailable, take_ready};
+use super::http::{limit_request_size, session_save_failure_is_unavailable};
 use super::proxy::{TrustedProxies, resolve_client_ip};
 use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
 
@@ -87,6 +87,14 @@ where
             Ok(add_security_headers(&edge.policy, response))
         })
     }
+}
+
+/// The service that `poll_ready` made ready, leaving a clone in its place for
+/// the next request (tower's contract: only a service that said it was ready
+/// may be called, and the clone has not said so yet).
+fn take_ready<S: Clone>(slot: &mut S) -> S {
+    let fresh = slot.clone();
+    std::mem::replace(slot, fresh)
 }
 
 /// The request as the session layer may see it, or the answer that refuses

@@ -2,7 +2,6 @@
 //! server functions, and the not-found page.
 
 use std::convert::Infallible;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, BodyDataStream, Bytes, to_bytes};
@@ -11,8 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use futures::StreamExt as _;
-use futures::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt as _};
+use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
 use super::state::AppState;
@@ -159,67 +157,26 @@ pub fn session_save_failure_is_unavailable(response: Response) -> Response {
 /// Server functions answer every error with 500 and a JSON body. This gives the
 /// response the status the error really stands for (401, 409, 422, 503, ...),
 /// in one place, including for errors raised by the framework itself (a
-/// missing or malformed argument is a 400, not a 500). A plain tower layer,
-/// for the reason given in `edge`.
-#[derive(Clone, Copy)]
-pub struct ErrorStatusLayer;
-
-impl<S> Layer<S> for ErrorStatusLayer {
-    type Service = ErrorStatus<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        ErrorStatus(inner)
-    }
-}
-
-#[derive(Clone)]
-pub struct ErrorStatus<S>(S);
-
-impl<S> Service<Request> for ErrorStatus<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let response = take_ready(&mut self.0).call(req);
-        Box::pin(async move {
-            let Ok(response) = response.await;
-            Ok(with_error_status(response).await)
-        })
-    }
-}
-
-async fn with_error_status(response: Response) -> Response {
+/// missing or malformed argument is a 400, not a 500). Applied with
+/// `ServiceBuilder::then`, so it costs no boxed future or cloned service.
+pub async fn with_error_status(
+    response: Result<Response, Infallible>,
+) -> Result<Response, Infallible> {
+    let Ok(response) = response;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
+        return Ok(response);
     }
     let (mut parts, body) = response.into_parts();
     // Error bodies are small JSON documents; anything larger is not ours to touch.
     let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        return Ok((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         set_retry_after(&mut parts.headers, &err);
     }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
-/// The service that `poll_ready` made ready, leaving a clone in its place for
-/// the next request (tower's contract: only a service that said it was ready
-/// may be called, and the clone has not said so yet).
-pub fn take_ready<S: Clone>(slot: &mut S) -> S {
-    let fresh = slot.clone();
-    std::mem::replace(slot, fresh)
+    Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
 /// Files from `public/` (copied to the site root), else the app's 404 page.

@@ -251,7 +251,7 @@ fn router(
                 .layer(edge::EdgeLayer::new(edge))
                 .layer(session_layer)
                 // Inside the session layer, so that it sees the final status.
-                .layer(http::ErrorStatusLayer),
+                .then(http::with_error_status),
         )
         .with_state(state)
 }

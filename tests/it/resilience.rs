@@ -276,17 +276,7 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
         PASSWORD.replace(' ', "+")
     );
     let (first, rest) = body.split_at(10);
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        conn,
-        "POST /api/signup HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{first}",
-        body.len()
-    )
-    .unwrap();
-    conn.flush().unwrap();
+    let mut conn = start_signup(port, body.len(), first);
     std::thread::sleep(Duration::from_millis(300));
 
     let status = Command::new("kill")
@@ -323,20 +313,25 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     }
 }
 
-/// A request whose body stops arriving: the partial signup of the test above,
-/// never finished.
-fn start_a_signup_that_never_finishes(port: u16) -> TcpStream {
+/// A signup that declares a `length`-byte body and sends only `first` of it;
+/// the caller sends the rest, or never does. Reads wait at most 10 s.
+fn start_signup(port: u16, length: usize, first: &str) -> TcpStream {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(20)))
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     write!(
         conn,
         "POST /api/signup HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=slow"
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n{first}"
     )
     .unwrap();
     conn.flush().unwrap();
     conn
+}
+
+/// A request whose body stops arriving.
+fn start_a_signup_that_never_finishes(port: u16) -> TcpStream {
+    start_signup(port, 100, "email=slow")
 }
 
 /// A client that stops sending its body mid-way is answered 408 once
