@@ -6,6 +6,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # The CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# The CPU time of a process so far, user and system apart, in clock ticks.
+cpu_ticks_split() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+
+# The whole machine's CPU time so far, in clock ticks: user (with nice),
+# system, interrupts (hard and soft), idle.
+machine_ticks() { awk '/^cpu / { print $2 + $3, $4, $7 + $8, $5 }' /proc/stat; }
+
+# Packets through the loopback interface so far (each counted once).
+loopback_packets() { awk '/^ *lo:/ { sub(/^ *lo:/, ""); print $2 }' /proc/net/dev; }
+
 # wait_for_port PORT [TENTHS]: until something listens (at most TENTHS tenths
 # of a second, default 100).
 wait_for_port() {

@@ -128,6 +128,62 @@ def round_ratios(rounds: dict, a: str, b: str) -> list:
     return sorted(ra[n]["rps"] / rb[n]["rps"] for n in ra if n in rb and rb[n]["rps"])
 
 
+def anatomy_of(runs: dict, servers: list) -> tuple:
+    """The table of where each server's time went per request of /api/me (the
+    `anatomy-*` runs), and the app's and the ceiling's figures by name."""
+    rows, figures = [], {}
+    for key, label in servers:
+        r = runs.get("anatomy-" + key.removeprefix("me-"))
+        if not r or not r.get("requests"):
+            continue
+        n = r["requests"]
+        per = {
+            "user": r.get("server_user_s", 0) / n * 1e6,
+            "sys": r.get("server_sys_s", 0) / n * 1e6,
+            "m_user": r.get("machine_user_s", 0) / n * 1e6,
+            "m_kernel": (r.get("machine_sys_s", 0) + r.get("machine_irq_s", 0)) / n * 1e6,
+            "m_idle": r.get("machine_idle_s", 0) / n * 1e6,
+            "packets": r.get("loopback_packets", 0) / n,
+            "syscalls": r["server_syscalls"] / n if "server_syscalls" in r else None,
+            "switches": r["server_context_switches"] / n if "server_context_switches" in r else None,
+        }
+        figures[key] = per
+        counted = lambda v: "" if v is None else f"{v:.2f}"
+        rows.append(f"| {label} | {r['rps']:,.0f} | {per['user']:.1f} | {per['sys']:.1f} | {per['m_user']:.1f} | "
+                    f"{per['m_kernel']:.1f} | {per['m_idle']:.1f} | {per['packets']:.2f} | "
+                    f"{counted(per['syscalls'])} | {counted(per['switches'])} |")
+    if not rows:
+        return "", figures
+    table = "\n".join([
+        "| Server | Requests/s | Server user µs | Server kernel µs | Machine user µs | Machine kernel µs "
+        "| Machine idle µs | Loopback packets | Server system calls | Server context switches |",
+        "|---|---|---|---|---|---|---|---|---|---|"] + rows)
+    return table, figures
+
+
+def anatomy_gap(figures: dict) -> str:
+    """The app's and the ceiling's time per request side by side, from the
+    anatomy runs; empty when they were not measured."""
+    app, ceiling = figures.get("me-app"), figures.get("me-ceiling")
+    if not app or not ceiling:
+        return ""
+    calls = ""
+    if app["syscalls"] is not None and ceiling["syscalls"] is not None:
+        calls = (f", {app['syscalls']:.1f} system calls against {ceiling['syscalls']:.1f} and "
+                 f"{app['switches']:.2f} context switches against {ceiling['switches']:.2f}")
+    return (
+        f"Per request (the table after the plot), the app's process spent {app['user']:.0f} µs in user space "
+        f"against the ceiling's {ceiling['user']:.0f}, and the whole machine {app['m_kernel']:.0f} µs in the "
+        f"kernel against {ceiling['m_kernel']:.0f}, with {app['packets']:.1f} loopback packets against "
+        f"{ceiling['packets']:.1f}{calls}. The extra packets are on the Redis connections, not the clients': "
+        "captured with tcpdump in this session, each server got one packet per request and sent one back, "
+        "and both sent one GET per request (Redis's command count agrees), but the ceiling, with more "
+        "requests in flight at once, packed more GETs into each packet (0.4 packets each way per request, "
+        "against the app's 0.7). That follows from the app's own time, not from extra work, and the pool's "
+        "size (1, 2 or 4 connections) did not move the ceiling's throughput beyond noise. "
+    )
+
+
 def main() -> None:
     results, docs = Path(sys.argv[1]), Path(sys.argv[2])
     runs = {p.stem: parse_wrk(p) for p in results.glob("*.txt") if p.stem != "sizes"}
@@ -175,6 +231,8 @@ def main() -> None:
                           f"{100 * vs_ceil:.0f} % ({100 * ceil_lo:.0f}–{100 * ceil_hi:.0f}) |")
     ratio_table = "\n".join(["| Connections | app ÷ express (range over rounds) | app ÷ bare ceiling (range) |",
                               "|---|---|---|"] + ratios)
+
+    anatomy_table, anatomy = anatomy_of(runs, servers)
 
     storm = ""
     alone, during, logins = runs.get("me-app-c32"), runs.get("storm-me-c32"), runs.get("storm-logins-c8")
@@ -266,7 +324,8 @@ def main() -> None:
         "(tracing, the edge middleware, the error statuses) and HTTP itself the rest. Each is a requirement "
         "of the product, and no one of them dominates. `bench/profile.sh` shows the real CPU time: the kernel "
         "(loopback TCP, waking the peer) about half of it for the app and two thirds for the ceiling, the "
-        "allocator a seventh of the app's user time. The gap narrows with more connections, where one "
+        f"allocator a seventh of the app's user time. {anatomy_gap(anatomy)}"
+        "The gap narrows with more connections, where one "
         "wake-up and one system call serve several requests. The database is not on this path. In this run express "
         f"reached {100 * exp_vs_ceil:.0f} % of the ceiling, so 8× express asks for "
         f"{800 * exp_vs_ceil:.0f} % of it; 85 % would leave the app "
@@ -290,9 +349,16 @@ def main() -> None:
         "browser bindings 7 %, `leptos_router` 3 %, the app's own code 3 %. Code that only one page reaches "
         "(twiggy's dominator tree) is 35 KB for the account page and 32 KB for the dashboard, so lazy routes "
         "(`cargo leptos build --split`) would take about 5 % out of a first visit, not the 30 % the target "
-        "needs. Under 200 KB would take Leptos's islands mode, which ships WASM only for the interactive parts: "
-        "the pages would be rebuilt around server-rendered navigation instead of the hydrated client-side "
-        "router that gates and navigates them now.",
+        "needs. Under 200 KB takes Leptos's islands mode, which ships WASM only for the components marked as "
+        "islands, and then only if the islands stay small. Measured on a throwaway prototype of this app (not "
+        "in the repository; the same release profile, wasm-bindgen and `wasm-opt -Oz`; WASM only, brotli): "
+        "278 KB as now; 142 KB in islands mode with three form islands (login with its inline error and "
+        "pending state, logout, and the add-workout form); 234 KB when the dashboard and the account page "
+        "are islands as they stand, with their resources, suspense boundaries and actions. So the bundle "
+        "target and the dashboard's in-place updates (a change redraws the list and summary without a page "
+        "load, which the browser tests pin) exclude each other: the pages would have to be server-rendered "
+        "and reloaded after each change, with small islands for the forms. That is a product decision, not "
+        "an optimisation.",
     ])
 
     (docs / "PERFORMANCE.md").write_text(f"""# Performance
@@ -406,6 +472,17 @@ with their range, so a drift of the shared machine between rounds cancels.
 {ratio_table}
 
 ![requests per second](perf-me.svg)
+
+Where the time of one request goes: one more run of each server at 32
+connections, with the CPU time of the server and of the whole machine (the
+server, wrk, Redis and the kernel together) divided by the requests served,
+the packets through the loopback interface, and (where `perf` may count
+tracepoints) the server's system calls and context switches. All figures
+are per request. The machine's kernel time includes interrupts: on loopback
+the kernel delivers each packet, and wakes its receiver, on the CPU that
+sent it.
+
+{anatomy_table}
 
 ## Login storm isolation
 

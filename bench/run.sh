@@ -109,6 +109,54 @@ for round in $(seq "${ROUNDS:-3}"); do
 done
 round=
 
+# anatomy NAME URL COOKIE SERVER_PID: one more 32-connection run of
+# /api/me that records where its time went instead of how fast it was: the
+# server's user and system CPU, the whole machine's (the kernel does a
+# loopback packet's delivery, and wakes its receiver, on whichever CPU sends
+# it, and interrupt work is charged to whatever runs), the loopback packets,
+# and, where perf may count tracepoints, the server's system calls and
+# context switches. Per request, in the report.
+perf_counts=false
+perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1 && perf_counts=true
+anatomy() {
+  local name=$1 url=$2 cookie=$3 pid=$4 out=$results/anatomy-$1.txt stat=$work/anatomy-$1.csv
+  local user0 sys0 m_user0 m_sys0 m_irq0 m_idle0 packets0 perf_pid=
+  if $perf_counts; then
+    perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" -o "$stat" -- sleep "$duration" &
+    perf_pid=$!
+  fi
+  read -r user0 sys0 < <(cpu_ticks_split "$pid")
+  read -r m_user0 m_sys0 m_irq0 m_idle0 < <(machine_ticks)
+  packets0=$(loopback_packets)
+  COOKIE=$cookie wrk -t2 -c32 -d"${duration}s" -s bench/post.lua "$url" >"$out"
+  local user1 sys1 m_user1 m_sys1 m_irq1 m_idle1 packets1 tick
+  read -r user1 sys1 < <(cpu_ticks_split "$pid")
+  read -r m_user1 m_sys1 m_irq1 m_idle1 < <(machine_ticks)
+  packets1=$(loopback_packets)
+  tick=$(getconf CLK_TCK)
+  {
+    printf 'RESULT %s %s\n' server_user_s "$(echo "($user1 - $user0) / $tick" | bc -l)" \
+      server_sys_s "$(echo "($sys1 - $sys0) / $tick" | bc -l)" \
+      machine_user_s "$(echo "($m_user1 - $m_user0) / $tick" | bc -l)" \
+      machine_sys_s "$(echo "($m_sys1 - $m_sys0) / $tick" | bc -l)" \
+      machine_irq_s "$(echo "($m_irq1 - $m_irq0) / $tick" | bc -l)" \
+      machine_idle_s "$(echo "($m_idle1 - $m_idle0) / $tick" | bc -l)" \
+      loopback_packets "$((packets1 - packets0))"
+    if [[ -n $perf_pid ]]; then
+      wait "$perf_pid"
+      # perf counted for `duration` seconds too, started just before wrk.
+      awk -F, '$3 ~ /raw_syscalls/ { print "RESULT server_syscalls", $1 }
+               $3 ~ /context-switches/ { print "RESULT server_context_switches", $1 }' "$stat"
+    fi
+  } >>"$out"
+  printf '  %-28s %s req/s\n' "anatomy $name" "$(sed -n 's/^Requests\/sec: *//p' "$out")"
+}
+
+say "where the time of /api/me goes (32 connections, one run each)"
+anatomy app "$app/api/me" "$app_cookie" "$app_pid"
+anatomy express "http://127.0.0.1:$express_port/api/me" "$express_cookie" "$express_pid"
+anatomy ceiling "http://127.0.0.1:$ceiling_port/api/me" "$ceiling_cookie" "$ceiling_pid"
+
 say "login storm: /api/me at 32 connections while logins run at full speed"
 COOKIE=$app_cookie wrk -t1 -c8 -d"$((duration + 2))s" --latency -s bench/login.lua "$app/api/login" \
   >"$results/storm-logins-c8.txt" &
