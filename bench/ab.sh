@@ -22,13 +22,8 @@ start_workspace
 
 measure() {
   local label=$1 bin=$2 round=$3
-  local port
-  port=$(free_port)
-  start_app "$bin" "$port" "$work/$label-$round.db"
-  wait_for_port "$port"
-  local app="http://127.0.0.1:$port" cookie
-  cookie=$(signup_cookie "$app" "ab$round@example.com")
-  add_workouts "$app" "$cookie" 50
+  local port app cookie
+  start_logged_in_app "$bin" "$work/$label-$round.db" "ab$round@example.com"
   local before after
   before=$(cpu_ticks "$app_pid")
   COOKIE=$cookie wrk -t2 -c32 -d"${DURATION:-10}s" -s "$script" "$app$path" >"$work/wrk.txt"

@@ -32,12 +32,7 @@ SESSION_SECRET=$(head -c 64 /dev/urandom | base64 -w0)
 
 count() {
   local bin=$1 n=$2 port app cookie
-  port=$(free_port)
-  app="http://127.0.0.1:$port"
-  start_app "$bin" "$port" "$work/$n.db"
-  wait_for_port "$port"
-  cookie=$(signup_cookie "$app" "count$n@example.com")
-  [[ $target == dashboard ]] && add_workouts "$app" "$cookie" 50
+  start_logged_in_app "$bin" "$work/$n.db" "count$n@example.com"
   kill "$app_pid"
   wait "$app_pid" 2>/dev/null || true
 

@@ -65,6 +65,18 @@ start_app() {
   app_pid=$!
 }
 
+# start_logged_in_app BINARY SQLITE_FILE EMAIL: the app (start_app) on a free
+# port with EMAIL signed up, and, when $target is dashboard, the 50 workouts
+# its page lists; sets port, app, app_pid and cookie.
+start_logged_in_app() {
+  port=$(free_port)
+  app="http://127.0.0.1:$port"
+  start_app "$1" "$port" "$2"
+  wait_for_port "$port"
+  cookie=$(signup_cookie "$app" "$3")
+  if [[ $target == dashboard ]]; then add_workouts "$app" "$cookie" 50; fi
+}
+
 # signup_cookie APP_URL EMAIL: signs up and prints the session cookie.
 signup_cookie() {
   curl -s -D - -o /dev/null -X POST -d "email=$2&password=correct+horse+battery" "$1/api/signup" \

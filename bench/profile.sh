@@ -23,12 +23,7 @@ command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >
 
 start_workspace
 
-port=$(free_port)
-app="http://127.0.0.1:$port"
-start_app "$bin" "$port" "$work/app.db"
-wait_for_port "$port"
-cookie=$(signup_cookie "$app" "profile@example.com")
-[[ $target == dashboard ]] && add_workouts "$app" "$cookie" 50
+start_logged_in_app "$bin" "$work/app.db" profile@example.com
 COOKIE=$cookie wrk -t1 -c32 -d3s -s "$script" "$app$path" >/dev/null
 
 out=target/bench/profile-$target

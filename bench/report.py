@@ -176,7 +176,7 @@ def anatomy_gap(figures: dict) -> str:
         f"against the ceiling's {ceiling['user']:.0f}, and the whole machine {app['m_kernel']:.0f} µs in the "
         f"kernel against {ceiling['m_kernel']:.0f}, with {app['packets']:.1f} loopback packets against "
         f"{ceiling['packets']:.1f}{calls}. The extra packets are on the Redis connections, not the clients': "
-        "captured with tcpdump in this session, each server got one packet per request and sent one back, "
+        "captured once with tcpdump (stop 14, not by run.sh), each server got one packet per request and sent one back, "
         "and both sent one GET per request (Redis's command count agrees), but the ceiling, with more "
         "requests in flight at once, packed more GETs into each packet (0.4 packets each way per request, "
         "against the app's 0.7). That follows from the app's own time, not from extra work, and the pool's "

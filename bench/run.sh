@@ -120,28 +120,21 @@ perf_counts=false
 perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1 && perf_counts=true
 anatomy() {
   local name=$1 url=$2 cookie=$3 pid=$4 out=$results/anatomy-$1.txt stat=$work/anatomy-$1.csv
-  local user0 sys0 m_user0 m_sys0 m_irq0 m_idle0 packets0 perf_pid=
+  local perf_pid= before after
   if $perf_counts; then
     perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" -o "$stat" -- sleep "$duration" &
     perf_pid=$!
   fi
-  read -r user0 sys0 < <(cpu_ticks_split "$pid")
-  read -r m_user0 m_sys0 m_irq0 m_idle0 < <(machine_ticks)
-  packets0=$(loopback_packets)
+  before="$(cpu_ticks_split "$pid") $(machine_ticks) $(loopback_packets)"
   COOKIE=$cookie wrk -t2 -c32 -d"${duration}s" -s bench/post.lua "$url" >"$out"
-  local user1 sys1 m_user1 m_sys1 m_irq1 m_idle1 packets1 tick
-  read -r user1 sys1 < <(cpu_ticks_split "$pid")
-  read -r m_user1 m_sys1 m_irq1 m_idle1 < <(machine_ticks)
-  packets1=$(loopback_packets)
-  tick=$(getconf CLK_TCK)
+  after="$(cpu_ticks_split "$pid") $(machine_ticks) $(loopback_packets)"
   {
-    printf 'RESULT %s %s\n' server_user_s "$(echo "($user1 - $user0) / $tick" | bc -l)" \
-      server_sys_s "$(echo "($sys1 - $sys0) / $tick" | bc -l)" \
-      machine_user_s "$(echo "($m_user1 - $m_user0) / $tick" | bc -l)" \
-      machine_sys_s "$(echo "($m_sys1 - $m_sys0) / $tick" | bc -l)" \
-      machine_irq_s "$(echo "($m_irq1 - $m_irq0) / $tick" | bc -l)" \
-      machine_idle_s "$(echo "($m_idle1 - $m_idle0) / $tick" | bc -l)" \
-      loopback_packets "$((packets1 - packets0))"
+    # The differences: clock ticks in seconds, the packets as counted.
+    awk -v before="$before" -v after="$after" -v tick="$(getconf CLK_TCK)" 'BEGIN {
+      split("server_user_s server_sys_s machine_user_s machine_sys_s machine_irq_s machine_idle_s loopback_packets", names)
+      split(before, b); split(after, a)
+      for (i = 1; i <= 7; i++) printf "RESULT %s %.6f\n", names[i], (a[i] - b[i]) / (i < 7 ? tick : 1)
+    }'
     if [[ -n $perf_pid ]]; then
       wait "$perf_pid"
       # perf counted for `duration` seconds too, started just before wrk.
