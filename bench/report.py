@@ -266,9 +266,12 @@ def main() -> None:
     size_rows, totals = [], [0, 0, 0]
     session_bytes = sessions_100k = None
     devloop = None
+    build = "an unrecorded build"
     for line in sizes:
         parts = line.split()
-        if parts[0] == "SIZE":
+        if parts[0] == "BUILD":
+            build = line.split(" ", 1)[1].strip()
+        elif parts[0] == "SIZE":
             name, raw, gz, br = parts[1], *map(int, parts[2:5])
             totals = [totals[0] + raw, totals[1] + gz, totals[2] + br]
             size_rows.append(f"| {name} | {raw:,} | {gz:,} | {br:,} |")
@@ -279,7 +282,7 @@ def main() -> None:
         elif parts[0] == "SESSIONS_100K_BYTES":
             sessions_100k = int(parts[1]) if parts[1].isdigit() else None
     size_rows.append(f"| **total** | **{totals[0]:,}** | **{totals[1]:,}** | **{totals[2]:,}** |")
-    size_table = "\n".join(["| File | Raw bytes | gzip -9 | brotli -q 11 |", "|---|---|---|---|"] + size_rows)
+    size_table = "\n".join(["| File | Raw bytes | Served gzip | Served brotli |", "|---|---|---|---|"] + size_rows)
     session_line = (f"One logged-in session record takes {session_bytes} bytes in Redis (`MEMORY USAGE`)."
                     if session_bytes else "Session size: not measured.")
     if sessions_100k:
@@ -364,10 +367,18 @@ def main() -> None:
     (docs / "PERFORMANCE.md").write_text(f"""# Performance
 
 Measured by `bench/run.sh` (the benchmark command; `DURATION` sets the seconds per
-measurement). It builds the app with `cargo leptos build --release --precompress`,
-starts it, the references and one throwaway Redis on loopback, and drives each
-with `wrk`. Absolute figures move between runs on a shared machine; the ratios
-compare servers measured in the same run.
+measurement). It builds the app with the README's command, `cargo leptos build
+--release` (no `--precompress`: the server compresses the bundle at start-up),
+checks in Chromium that every page of that build hydrates with an empty console
+(it reports nothing otherwise), starts it with `LEPTOS_ENV=PROD`, the references
+and one throwaway Redis on loopback, and drives each with `wrk`. Absolute
+figures move between runs on a shared machine; the ratios compare servers
+measured in the same run.
+
+Which build each figure comes from: every figure but the dev loop comes from
+that release build ({build}); the bundle sizes are the bytes that server sends
+for each file with `Accept-Encoding: gzip` or `br`. The dev loop is timed on
+the debug build that `cargo leptos watch` makes.
 
 Machine: {machine()}.
 
@@ -497,7 +508,7 @@ hashing threads) while `/api/me` is measured.
 
 ## Bundle and sessions
 
-What a first visit downloads from `/pkg`:
+What a first visit downloads from `/pkg`, as the release build's server sends it:
 
 {size_table}
 

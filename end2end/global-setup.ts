@@ -1,7 +1,7 @@
 import type { FullConfig } from "@playwright/test";
 
-// cargo-leptos launches the server and the suite at the same moment: wait
-// until the app answers before the first test runs.
+// Wait until the app answers before the first test runs (scripts/browser-tests.sh
+// waits for /readyz already; `cargo leptos end-to-end` starts both at once).
 export default async function globalSetup(config: FullConfig) {
   const baseURL = config.projects[0].use.baseURL as string;
   const deadline = Date.now() + 60_000;

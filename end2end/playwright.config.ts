@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
-// `cargo leptos end-to-end` starts the app at LEPTOS_SITE_ADDR and then runs
-// this suite; the test command picks a free port and a throwaway Redis.
+// scripts/browser-tests.sh starts the built app at LEPTOS_SITE_ADDR (a free
+// port, a throwaway Redis and database) and then runs this suite. Every test
+// imports `test` from tests/fixtures.ts, which fails it on any console error
+// and on any page that does not hydrate.
 const siteAddr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 
 export default defineConfig({

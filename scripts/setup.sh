@@ -55,6 +55,18 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]]; 
   cargo install wasm-bindgen-cli --version "$wb_version" --force
 fi
 
+# cargo-leptos runs wasm-opt on release builds and, when it is not on PATH,
+# tries to download it from GitHub: install it from npm (binaryen) instead.
+BINARYEN_VERSION=132.0.0
+if ! command -v wasm-opt >/dev/null; then
+  say "installing wasm-opt (npm package binaryen $BINARYEN_VERSION) for release builds"
+  if [[ -w "$(npm prefix -g)/lib" ]]; then
+    npm install -g --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+  else
+    as_root npm install -g --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+  fi
+fi
+
 missing_packages=()
 command -v redis-server >/dev/null || missing_packages+=(redis-server)
 command -v redis-cli >/dev/null || missing_packages+=(redis-tools)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, checks formatting and lints,
-# then runs every test — the Rust unit and integration tests, then the Playwright suite in Debian's
-# chromium against the real app with a throwaway Redis and database.
+# then runs every test: the Rust unit and integration tests, then the
+# Playwright suite in Debian's chromium against the release build (and its
+# hydration check against the debug build too), each with a throwaway Redis
+# and database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,27 +17,16 @@ cargo clippy --locked --lib --no-default-features --features hydrate --target wa
 echo "==> Rust unit and integration tests"
 cargo test --features ssr --locked
 
-echo "==> browser tests (cargo leptos end-to-end)"
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-redis_port=$(free_port)
-redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work" --save "" --appendonly no \
-  --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log"
-cleanup() {
-  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+# The browser suite runs against what users get: the release build, made by
+# the README's own command and served as production serves it. The check
+# that every page hydrates runs against the debug build too, so a flag that
+# reaches one half of one profile only cannot pass. Both builds write
+# target/site, so each suite runs right after its build.
+echo "==> debug build, and every page hydrating in it"
+cargo leptos build
+scripts/browser-tests.sh debug hydration.spec.ts
 
-# Environment beats .env for both cargo-leptos and the app, so a developer's
-# own .env cannot leak into the test run.
-export REDIS_URL="redis://127.0.0.1:$redis_port"
-export DATABASE_URL="sqlite://$work/e2e.db"
-export SESSION_SECRET="$(head -c 64 /dev/urandom | base64 -w0)"
-export COOKIE_SECURE=false
-export LEPTOS_SITE_ADDR="127.0.0.1:$(free_port)"
-export LEPTOS_RELOAD_PORT="$(free_port)"
-export RUST_LOG="${RUST_LOG:-warn}"
-cargo leptos end-to-end
+echo "==> release build (the README's command), and the whole browser suite against it"
+cargo leptos build --release
+scripts/browser-tests.sh release
 echo "==> all tests passed"

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import type { Page } from "@playwright/test";
 import {
   fillCredentials,
   logInElsewhere,
@@ -25,7 +26,13 @@ async function openAccount(page: Page) {
   await expect(page.getByRole("heading", { name: "Your sessions" })).toBeVisible();
 }
 
-test("revoking another session logs that browser out at its next request", async ({ page, browser }) => {
+test("revoking another session logs that browser out at its next request", async ({
+  page,
+  browser,
+  consoleErrors,
+}) => {
+  // The revoked browser's next request is refused.
+  consoleErrors.expect(/status of 401/);
   const email = uniqueEmail("revoke");
   await signUp(page, email);
   const other = await logInElsewhere(browser, email, { remember: true });
@@ -99,7 +106,10 @@ test("logging out everywhere else ends every other session but this one", async 
 test("changing the password keeps this session, ends the others and replaces the old password", async ({
   page,
   browser,
+  consoleErrors,
 }) => {
+  // The old password, tried in a fresh browser.
+  consoleErrors.expect(/status of 401/);
   const email = uniqueEmail("password");
   await signUp(page, email);
   const other = await logInElsewhere(browser, email);
@@ -146,7 +156,10 @@ test("changing the password keeps this session, ends the others and replaces the
   await fresh.close();
 });
 
-test("deleting the account logs out and the account is gone", async ({ page }) => {
+test("deleting the account logs out and the account is gone", async ({ page, consoleErrors }) => {
+  // A wrong confirmation password, then a login to the deleted account.
+  consoleErrors.expect(/status of 422/);
+  consoleErrors.expect(/status of 401/);
   const email = uniqueEmail("delete");
   await signUp(page, email);
   await openAccount(page);

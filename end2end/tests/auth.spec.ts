@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { fillCredentials, PASSWORD, signUp, uniqueEmail, waitForHydration } from "./helpers";
 
 test("sign up, reload, log out, get sent to login, log in again", async ({ page }) => {
@@ -28,7 +28,8 @@ test("sign up, reload, log out, get sent to login, log in again", async ({ page 
   await expect(page.getByTestId("dashboard-email")).toHaveText(email);
 });
 
-test("a wrong password shows one message and keeps the visitor on the form", async ({ page }) => {
+test("a wrong password shows one message and keeps the visitor on the form", async ({ page, consoleErrors }) => {
+  consoleErrors.expect(/status of 401/);
   const email = uniqueEmail("wrong");
   await signUp(page, email);
   await page.context().clearCookies();
@@ -41,7 +42,8 @@ test("a wrong password shows one message and keeps the visitor on the form", asy
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("a taken email is refused on the signup form", async ({ page, browser }) => {
+test("a taken email is refused on the signup form", async ({ page, browser, consoleErrors }) => {
+  consoleErrors.expect(/status of 409/);
   const email = uniqueEmail("taken");
   await signUp(page, email);
 

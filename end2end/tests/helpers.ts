@@ -8,7 +8,7 @@ export function uniqueEmail(label: string): string {
 
 /** Waits until the WASM bundle has hydrated the page, so clicks are handled by it. */
 export async function waitForHydration(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 10_000 });
 }
 
 export async function fillCredentials(page: Page, email: string, password = PASSWORD) {

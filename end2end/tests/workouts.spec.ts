@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import type { Page } from "@playwright/test";
 import { signUp, uniqueEmail, waitForHydration } from "./helpers";
 
 async function addWorkout(page: Page, kind: string, minutes: string, km: string) {
@@ -69,7 +70,8 @@ test("add, edit and delete a workout: the list and summary update without a relo
   expect(cspViolations).toEqual([]);
 });
 
-test("a refused workout names the problem and keeps what was typed", async ({ page }) => {
+test("a refused workout names the problem and keeps what was typed", async ({ page, consoleErrors }) => {
+  consoleErrors.expect(/status of 422/);
   await signUp(page, uniqueEmail("refused"));
   await waitForHydration(page);
   // Blank-looking but not empty: the browser lets it through, the server refuses it.

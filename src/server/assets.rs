@@ -4,9 +4,11 @@
 //! `/pkg/<hash>/workout_log.wasm`, and those URLs are answered from memory,
 //! precompressed, with `Cache-Control: immutable`: a browser downloads each
 //! build once and never asks again, and the next build has new URLs. The
-//! files (and the brotli and gzip copies `cargo leptos build --precompress`
-//! writes beside them) are read once, at start-up; a build is never changed
-//! under a running server.
+//! files are read once, at start-up; a build is never changed under a running
+//! server. The brotli and gzip copies that `cargo leptos build --precompress`
+//! writes beside them are used as they are; a file without them (a plain
+//! `cargo leptos build --release`, the README's command) is compressed here,
+//! once, so what browsers download never depends on a build flag.
 //!
 //! In development `cargo leptos watch` rewrites the files in place and swaps
 //! the stylesheet by its plain name, so pages link the plain names, served
@@ -24,6 +26,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use leptos::config::{Env, LeptosOptions};
 use sha2::{Digest, Sha256};
+use std::io::Write as _;
+use std::time::Instant;
 use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
@@ -221,7 +225,8 @@ fn if_none_match(request: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// Every file under `dir`, keyed by its `/`-separated path, with its
-/// `.br` and `.gz` siblings attached rather than listed.
+/// `.br` and `.gz` siblings attached rather than listed. A file the build did
+/// not precompress is compressed now (see [`compress_missing`]).
 fn read_bundle(dir: &Path) -> std::io::Result<HashMap<String, Asset>> {
     let mut raw = HashMap::new();
     collect_files(dir, dir, &mut raw)?;
@@ -240,7 +245,79 @@ fn read_bundle(dir: &Path) -> std::io::Result<HashMap<String, Asset>> {
             },
         );
     }
+    compress_missing(&mut files);
     Ok(files)
+}
+
+/// Brotli's densest setting (quality 11, a 4 MiB window), as
+/// `cargo leptos build --precompress` and the `brotli` command use it: spent
+/// once per start-up, saved on every first visit.
+const BROTLI_QUALITY: u32 = 11;
+const BROTLI_WINDOW_BITS: u32 = 22;
+
+/// Gives every file that has no brotli or gzip copy one, compressing the
+/// files side by side on scoped threads (the WASM, the largest by far, sets
+/// the time: about a second and a half for 1 MB on one core here). A copy
+/// that would not be smaller than the file is not kept.
+fn compress_missing(files: &mut HashMap<String, Asset>) {
+    let started = Instant::now();
+    let mut compressed = 0;
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = files
+            .values_mut()
+            .filter(|asset| asset.brotli.is_none() || asset.gzip.is_none())
+            .map(|asset| {
+                scope.spawn(move || {
+                    let identity = &asset.identity.body;
+                    if asset.brotli.is_none() {
+                        asset.brotli = smaller(identity, brotli(identity));
+                    }
+                    if asset.gzip.is_none() {
+                        asset.gzip = smaller(identity, gzip(identity));
+                    }
+                })
+            })
+            .collect();
+        compressed = jobs.len();
+        for job in jobs {
+            job.join().expect("compressing a byte slice does not panic");
+        }
+    });
+    if compressed > 0 {
+        tracing::info!(
+            files = compressed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "compressed the client bundle (the build wrote no precompressed copies)"
+        );
+    }
+}
+
+fn smaller(identity: &Bytes, encoded: Vec<u8>) -> Option<Encoded> {
+    (encoded.len() < identity.len()).then(|| Encoded::new(Bytes::from(encoded)))
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut writer = brotli::CompressorWriter::new(
+        Vec::with_capacity(data.len() / 3),
+        64 * 1024,
+        BROTLI_QUALITY,
+        BROTLI_WINDOW_BITS,
+    );
+    writer
+        .write_all(data)
+        .expect("writing to a Vec cannot fail");
+    writer.into_inner()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::best(),
+    );
+    encoder
+        .write_all(data)
+        .expect("writing to a Vec cannot fail");
+    encoder.finish().expect("writing to a Vec cannot fail")
 }
 
 fn collect_files(root: &Path, dir: &Path, out: &mut HashMap<String, Bytes>) -> std::io::Result<()> {
@@ -343,7 +420,32 @@ mod tests {
         assert_ne!(first, second);
         let files = read_bundle(dir.path()).unwrap();
         assert_eq!(files.len(), 2, "the .br copy belongs to app.wasm");
-        assert!(files["app.wasm"].brotli.is_some());
-        assert!(files["app.js"].brotli.is_none());
+        assert_eq!(
+            &files["app.wasm"].brotli.as_ref().unwrap().body[..],
+            b"compressed"
+        );
+    }
+
+    #[test]
+    fn a_bundle_built_without_precompressed_copies_is_compressed_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let js = "export function hydrate() { return 'hydrated'; }\n".repeat(200);
+        std::fs::write(dir.path().join("app.js"), &js).unwrap();
+        std::fs::write(dir.path().join("tiny.css"), "a{}").unwrap();
+        let files = read_bundle(dir.path()).unwrap();
+
+        let app = &files["app.js"];
+        let br = &app.brotli.as_ref().expect("a brotli copy").body;
+        let gz = &app.gzip.as_ref().expect("a gzip copy").body;
+        assert!(br.len() < js.len() / 10 && gz.len() < js.len() / 10);
+        let mut unbrotli = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut unbrotli).unwrap();
+        assert_eq!(unbrotli, js.as_bytes());
+        let mut ungzip = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut ungzip)
+            .unwrap();
+        assert_eq!(ungzip, js);
+        // Three bytes do not get smaller: served as they are.
+        assert!(files["tiny.css"].brotli.is_none() && files["tiny.css"].gzip.is_none());
     }
 }

@@ -1,5 +1,5 @@
 //! HTTP plumbing around the Leptos app: static files, error statuses for
-//! server functions, and the not-found page.
+//! server functions, response compression, and the not-found page.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use futures::StreamExt as _;
 use tower::ServiceExt as _;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
 use tower_http::services::ServeDir;
 
 use super::state::AppState;
@@ -23,6 +25,25 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The most header bytes (names and values) a request may carry; the session
 /// cookie is about 100 bytes.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Answers shorter than this (a user as JSON, a 401) are sent as they are:
+/// compressing them saves less than one TCP segment and costs a compressor.
+pub const MIN_COMPRESSED_BYTES: u16 = 1024;
+
+/// Compresses pages and JSON answers as the client accepts: brotli (tower-http's
+/// default quality 4, nginx's on-the-fly choice), else gzip. Answers that are
+/// already encoded (the precompressed client bundle), images, event streams and
+/// short answers of known length pass through. A streamed page still streams:
+/// the encoder flushes what it has whenever the page waits for its next part
+/// (`tests::a_streamed_page_still_streams_when_compressed` checks it).
+pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    CompressionLayer::new().compress_when(
+        SizeAbove::new(MIN_COMPRESSED_BYTES)
+            .and(NotForContentType::GRPC)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE),
+    )
+}
 
 /// Answers with `err`'s status and its JSON form, the way server functions
 /// answer errors, so every client sees one error format.
@@ -204,7 +225,121 @@ async fn render_not_found(state: AppState, req: Request) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::form_is_utf8;
+    use std::io::Write as _;
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use axum::routing::get;
+    use futures::StreamExt as _;
+    use tower::ServiceExt as _;
+
+    use super::{MIN_COMPRESSED_BYTES, compression, form_is_utf8};
+
+    /// A page whose shell goes out at once and whose last part waits for
+    /// `rest`: as Leptos streams a page whose data is still loading.
+    async fn streamed_page(
+        rest: tokio::sync::oneshot::Receiver<()>,
+        request: Request<Body>,
+    ) -> axum::response::Response {
+        let shell = futures::stream::once(async {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(format!(
+                "<!DOCTYPE html><html><body><main>{}</main>",
+                "the shell ".repeat(200)
+            )))
+        });
+        let last = futures::stream::once(async move {
+            let _ = rest.await;
+            Ok(axum::body::Bytes::from_static(
+                b"<p>resolved</p></body></html>",
+            ))
+        });
+        let page = axum::response::Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(Body::from_stream(futures::StreamExt::chain(shell, last)))
+            .unwrap();
+        let mut page = Some(page);
+        let service = tower::ServiceBuilder::new()
+            .layer(compression())
+            .service_fn(move |_: Request<Body>| {
+                let page = page.take().expect("one request");
+                async move { Ok::<_, std::convert::Infallible>(page) }
+            });
+        let Ok(response) = service.oneshot(request).await;
+        response.map(Body::new)
+    }
+
+    /// Decodes what has arrived so far of a brotli or gzip stream.
+    fn decoded_so_far(encoding: &str, bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        match encoding {
+            "br" => {
+                let mut decoder = brotli::DecompressorWriter::new(&mut out, 4096);
+                decoder.write_all(bytes).unwrap();
+                let _ = decoder.flush();
+            }
+            "gzip" => {
+                let mut decoder = flate2::write::GzDecoder::new(&mut out);
+                decoder.write_all(bytes).unwrap();
+                let _ = decoder.flush();
+            }
+            other => panic!("unexpected encoding {other}"),
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_streamed_page_still_streams_when_compressed() {
+        for encoding in ["br", "gzip"] {
+            let (resolve, rest) = tokio::sync::oneshot::channel();
+            let request = Request::get("/")
+                .header(header::ACCEPT_ENCODING, encoding)
+                .body(Body::empty())
+                .unwrap();
+            let response = streamed_page(rest, request).await;
+            assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
+            let mut body = response.into_body().into_data_stream();
+            let mut received = Vec::new();
+            // The shell must arrive, decodable, while the page still waits.
+            let shell_arrived = tokio::time::timeout(Duration::from_secs(5), async {
+                loop {
+                    let chunk = body.next().await.expect("more body").unwrap();
+                    received.extend_from_slice(&chunk);
+                    if decoded_so_far(encoding, &received).contains("</main>") {
+                        break;
+                    }
+                }
+            })
+            .await;
+            assert!(shell_arrived.is_ok(), "{encoding}: the shell was held back");
+            resolve.send(()).unwrap();
+            while let Some(chunk) = body.next().await {
+                received.extend_from_slice(&chunk.unwrap());
+            }
+            assert!(decoded_so_far(encoding, &received).ends_with("</body></html>"));
+        }
+    }
+
+    #[tokio::test]
+    async fn short_answers_and_clients_without_the_encoding_get_identity() {
+        let app = axum::Router::new()
+            .route("/short", get(|| async { axum::Json("a user") }))
+            .route("/long", get(|| async { "x".repeat(4 * 1024) }))
+            .layer(compression());
+        let get = |path: &str, accept: &str| {
+            Request::get(path)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let short = app.clone().oneshot(get("/short", "br")).await.unwrap();
+        assert!(short.headers().get(header::CONTENT_ENCODING).is_none());
+        assert!(usize::from(MIN_COMPRESSED_BYTES) > "\"a user\"".len());
+        let long = app.clone().oneshot(get("/long", "gzip, br")).await.unwrap();
+        assert_eq!(long.headers()[header::CONTENT_ENCODING], "br");
+        let long = app.clone().oneshot(get("/long", "identity")).await.unwrap();
+        assert!(long.headers().get(header::CONTENT_ENCODING).is_none());
+    }
 
     #[test]
     fn forms_with_bytes_that_are_not_utf8_are_caught_escaped_or_raw() {

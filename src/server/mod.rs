@@ -77,7 +77,13 @@ impl Server {
             db: db.clone(),
             redis: redis.clone(),
         };
-        let assets = assets::Assets::load(&config.leptos);
+        // Reading (and maybe compressing) the bundle is blocking work.
+        let assets = {
+            let options = config.leptos.clone();
+            tokio::task::spawn_blocking(move || assets::Assets::load(&options))
+                .await
+                .expect("loading the bundle does not panic")
+        };
         let state = AppState::new(Services {
             // Pages link the client bundle where `assets` serves it.
             leptos_options: assets.page_options(&config.leptos),
@@ -246,6 +252,9 @@ fn router(
         .layer(
             tower::ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
+                // Pages and JSON as the browser accepts them (brotli, gzip);
+                // outermost but for tracing, so every answer is covered.
+                .layer(http::compression())
                 // Size limits, client IP, cross-site refusal, security
                 // headers: a refused request loads no session.
                 .layer(edge::EdgeLayer::new(edge))

@@ -8,6 +8,7 @@ mod account;
 mod assets;
 mod auth;
 mod cluster;
+mod compression;
 mod dashboard;
 mod hostile;
 mod pages;
