@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod ui;
 pub mod workouts;
 
 #[cfg(feature = "hydrate")]

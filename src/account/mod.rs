@@ -11,8 +11,8 @@ pub mod server;
 
 use leptos::prelude::*;
 
+pub use crate::auth::activity::{AuditEvent, AuditKind, SessionInfo};
 use crate::error::AppError;
-pub use domain::{AuditEvent, AuditKind, SessionInfo};
 
 /// `POST /api/account/sessions`: the user's active sessions, newest first.
 #[server(prefix = "/api/account", endpoint = "sessions")]

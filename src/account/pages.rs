@@ -8,14 +8,16 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::domain::{AuditEvent, SessionInfo, format_timestamp};
+use super::domain::format_timestamp;
+use super::{AuditEvent, SessionInfo};
 use super::{
     ChangePassword, DeleteAccount, LogOutOtherSessions, RevokeSession, audit_trail, list_sessions,
 };
 use crate::auth::domain::Password;
-use crate::auth::pages::{FormError, RequireUser};
+use crate::auth::pages::RequireUser;
 use crate::auth::{Auth, CurrentUser, unauthorized};
 use crate::error::AppError;
+use crate::ui::{FormError, PasswordField, SubmitButton, action_error};
 
 /// `/account`, for a logged-in user only.
 #[component]
@@ -119,17 +121,18 @@ fn SessionsSection(
                     }
                 })}
             </Transition>
-            <FormError error=Signal::derive(move || revoke.value().get().and_then(Result::err)) />
+            <FormError error=action_error(revoke) />
             <ActionForm action=log_out_others attr:class="sessions-actions" attr:data-testid="log-out-others">
-                <button type="submit" class="secondary" disabled=move || log_out_others.pending().get()>
-                    {move || {
-                        if log_out_others.pending().get() { "Logging out…" } else { "Log out everywhere else" }
-                    }}
-                </button>
+                <SubmitButton
+                    pending=log_out_others.pending()
+                    label="Log out everywhere else"
+                    busy="Logging out…"
+                    class="secondary"
+                />
                 <div class="status" role="status">
                     {move || ended().map(|message| view! { <p class="success">{message}</p> })}
                 </div>
-                <FormError error=Signal::derive(move || log_out_others.value().get().and_then(Result::err)) />
+                <FormError error=action_error(log_out_others) />
             </ActionForm>
         </section>
     }
@@ -210,16 +213,8 @@ fn ChangePasswordSection(
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <ActionForm action node_ref=form_ref attr:class="stack narrow" attr:data-testid="change-password">
-                <label>
-                    "Current password"
-                    <input type="password" name="current_password" autocomplete="current-password"
-                        required maxlength="128" />
-                </label>
-                <label>
-                    "New password"
-                    <input type="password" name="new_password" autocomplete="new-password"
-                        required maxlength="128" />
-                </label>
+                <PasswordField label="Current password" name="current_password" autocomplete="current-password" />
+                <PasswordField label="New password" name="new_password" autocomplete="new-password" />
                 <p class="hint">
                     {format!(
                         "{} to {} characters, not a common password and not your email address. \
@@ -233,10 +228,8 @@ fn ChangePasswordSection(
                         <p class="success">"Your password was changed. Every other session was logged out."</p>
                     })}
                 </div>
-                <FormError error=Signal::derive(move || action.value().get().and_then(Result::err)) />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Changing…" } else { "Change password" }}
-                </button>
+                <FormError error=action_error(action) />
+                <SubmitButton pending=action.pending() label="Change password" busy="Changing…" />
             </ActionForm>
         </section>
     }
@@ -303,15 +296,9 @@ fn DeleteAccountSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
                  and logs out all your sessions. It cannot be undone."
             </p>
             <ActionForm action attr:class="stack narrow" attr:data-testid="delete-account">
-                <label>
-                    "Password to confirm"
-                    <input type="password" name="password" autocomplete="current-password"
-                        required maxlength="128" />
-                </label>
-                <FormError error=Signal::derive(move || action.value().get().and_then(Result::err)) />
-                <button type="submit" class="danger" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Deleting…" } else { "Delete my account" }}
-                </button>
+                <PasswordField label="Password to confirm" name="password" autocomplete="current-password" />
+                <FormError error=action_error(action) />
+                <SubmitButton pending=action.pending() label="Delete my account" busy="Deleting…" class="danger" />
             </ActionForm>
         </section>
     }

@@ -76,7 +76,7 @@ impl Password {
 
     /// The policy for a *new* password that needs neither the account nor the
     /// server: the length, counted after normalisation. A signup must go through
-    /// [`Password::parse_new_for`], which adds the rest of the policy.
+    /// `Password::parse_new_for` (server only), which adds the rest of the policy.
     pub fn parse_new(raw: &str) -> Result<Self, AppError> {
         let password = Self::normalise(raw);
         let chars = password.chars().count();
@@ -101,40 +101,6 @@ impl Password {
         Ok(Self(password))
     }
 
-    /// The whole policy for a *new* password of the account `email`: the length
-    /// (see [`Password::parse_new`]), not the email address nor the part before
-    /// its `@`, and not one of the most common passwords. These comparisons
-    /// ignore case and surrounding spaces. Server only: the list of common
-    /// passwords never goes into the WASM bundle.
-    #[cfg(feature = "ssr")]
-    pub fn parse_new_for(email: &Email, raw: &str) -> Result<Self, AppError> {
-        let password = Self::parse_new(raw)?;
-        let key = Self::comparison_form(&password.0);
-        let email_key = Self::comparison_form(email.as_str());
-        if key == email_key {
-            return Err(AppError::invalid(
-                "password",
-                "Your password cannot be your email address",
-            ));
-        }
-        if email_key
-            .split_once('@')
-            .is_some_and(|(local, _)| key == local)
-        {
-            return Err(AppError::invalid(
-                "password",
-                "Your password cannot be the part of your email address before the @",
-            ));
-        }
-        if super::common_passwords::is_common(&key) {
-            return Err(AppError::invalid(
-                "password",
-                "This password is too common; choose one that is harder to guess",
-            ));
-        }
-        Ok(password)
-    }
-
     /// Accepts any candidate for a *login*, only refusing absurd lengths so that
     /// nobody can make the server hash megabytes. A password that breaks today's
     /// policy can still be checked against an older account's hash. Normalised
@@ -156,13 +122,6 @@ impl Password {
     /// password as too long without normalising megabytes.
     fn normalise(raw: &str) -> String {
         raw.nfkc().take(Self::MAX_CHARS + 1).collect()
-    }
-
-    /// How a password is compared with an email address or a list entry:
-    /// normalised, without surrounding spaces, lower-cased.
-    #[cfg(feature = "ssr")]
-    pub(crate) fn comparison_form(text: &str) -> String {
-        text.nfkc().collect::<String>().trim().to_lowercase()
     }
 }
 
@@ -304,61 +263,6 @@ mod tests {
     fn password_debug_output_is_redacted() {
         let password = Password::parse_new("hunter2hunter2").unwrap();
         assert!(!format!("{password:?}").contains("hunter2"));
-    }
-
-    #[cfg(feature = "ssr")]
-    mod server_policy {
-        use super::*;
-
-        fn ann() -> Email {
-            Email::parse("annabelle.lee@example.com").unwrap()
-        }
-
-        fn refusal(raw: &str) -> String {
-            let err = Password::parse_new_for(&ann(), raw).unwrap_err();
-            assert_eq!(err.field(), Some("password"), "{raw:?}");
-            err.to_string()
-        }
-
-        #[test]
-        fn a_good_password_passes_the_whole_policy() {
-            let password = Password::parse_new_for(&ann(), "correct horse battery").unwrap();
-            assert_eq!(password.expose(), "correct horse battery");
-        }
-
-        #[test]
-        fn common_passwords_are_refused_whatever_their_case_or_form() {
-            for raw in [
-                "password123",
-                "qwerty123",
-                "iloveyou",
-                "PassWord123",
-                " qwerty123 ",
-                // Full-width letters normalise to `password1`.
-                "ｐａｓｓｗｏｒｄ１",
-            ] {
-                assert!(refusal(raw).contains("too common"), "{raw:?}");
-            }
-        }
-
-        #[test]
-        fn the_email_address_is_refused_as_a_password() {
-            for raw in [
-                "annabelle.lee@example.com",
-                "Annabelle.Lee@Example.COM",
-                " annabelle.lee@example.com ",
-            ] {
-                assert!(refusal(raw).contains("email address"), "{raw:?}");
-            }
-            assert!(refusal("Annabelle.Lee").contains("before the @"));
-            // Merely containing it is fine.
-            assert!(Password::parse_new_for(&ann(), "annabelle.lee@example.com!?").is_ok());
-        }
-
-        #[test]
-        fn the_length_rule_still_comes_first() {
-            assert!(refusal("qwerty").contains("at least 8 characters"));
-        }
     }
 
     #[test]

@@ -1,22 +1,15 @@
-//! Accounts and sessions: sign up, log in, log out, and who is logged in.
+//! Accounts and sessions: sign up, log in, log out, and who is logged in;
+//! each user's sessions and audit trail are kept here too.
 //!
 //! The server functions below are the whole API between browser and server for
-//! this feature; their bodies run only on the server (see `server.rs`).
+//! this feature; their bodies run only on the server (`server/`, the one part
+//! that is not compiled into the browser bundle).
 
-#[cfg(feature = "ssr")]
-pub mod common_passwords;
+pub mod activity;
 pub mod domain;
-#[cfg(feature = "ssr")]
-pub mod known_users;
 pub mod pages;
 #[cfg(feature = "ssr")]
-pub mod passwords;
-#[cfg(feature = "ssr")]
 pub mod server;
-#[cfg(feature = "ssr")]
-pub mod throttle;
-#[cfg(feature = "ssr")]
-pub mod user_sessions;
 
 use leptos::prelude::*;
 

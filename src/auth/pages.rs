@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use super::domain::{CurrentUser, NextPath, Password};
 use super::{Auth, Login, Logout, Signup};
 use crate::error::AppError;
+use crate::ui::{FormError, PasswordField, SubmitButton, action_error};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -31,15 +32,13 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=login attr:class="stack">
                 <input type="hidden" name="next" value=next />
                 <EmailField />
-                <PasswordField autocomplete="current-password" />
+                <PasswordField label="Password" name="password" autocomplete="current-password" />
                 <label class="checkbox">
                     <input type="checkbox" name="remember" value="true" />
                     "Remember me"
                 </label>
-                <FormError error=Signal::derive(move || login.value().get().and_then(Result::err)) />
-                <button type="submit" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
-                </button>
+                <FormError error=action_error(login) />
+                <SubmitButton pending=login.pending() label="Log in" busy="Logging in…" />
             </ActionForm>
             <p class="muted">"No account yet? " <A href="/signup">"Sign up"</A></p>
         </section>
@@ -58,7 +57,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Sign up"</h1>
             <ActionForm action=signup attr:class="stack">
                 <EmailField />
-                <PasswordField autocomplete="new-password" />
+                <PasswordField label="Password" name="password" autocomplete="new-password" />
                 <p class="hint">
                     {format!(
                         "{} to {} characters, not a common password and not your email address.",
@@ -66,10 +65,8 @@ pub fn SignupPage() -> impl IntoView {
                         Password::MAX_CHARS,
                     )}
                 </p>
-                <FormError error=Signal::derive(move || signup.value().get().and_then(Result::err)) />
-                <button type="submit" disabled=move || signup.pending().get()>
-                    {move || if signup.pending().get() { "Creating your account…" } else { "Sign up" }}
-                </button>
+                <FormError error=action_error(signup) />
+                <SubmitButton pending=signup.pending() label="Sign up" busy="Creating your account…" />
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
@@ -173,26 +170,6 @@ fn EmailField() -> impl IntoView {
             "Email"
             <input type="email" name="email" autocomplete="email" required maxlength="254" />
         </label>
-    }
-}
-
-#[component]
-fn PasswordField(autocomplete: &'static str) -> impl IntoView {
-    view! {
-        <label>
-            "Password"
-            <input type="password" name="password" autocomplete=autocomplete required maxlength="128" />
-        </label>
-    }
-}
-
-/// The message of a failed action, announced to screen readers.
-#[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error.get().map(|err| {
-            view! { <p class="error" role="alert" data-field=err.field().map(str::to_owned)>{err.to_string()}</p> }
-        })
     }
 }
 

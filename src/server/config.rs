@@ -37,15 +37,8 @@ pub struct SessionConfig {
     pub key_is_ephemeral: bool,
     /// Adds `Secure` to the cookie (and the `__Host-` name prefix).
     pub cookie_secure: bool,
-    /// A session nobody has used for this long expires, in Redis too.
-    pub inactivity_timeout: Duration,
-    /// A session ends this long after login, however active.
-    pub absolute_lifetime: Duration,
-    /// How long a "Remember me" login lasts (persistent cookie).
-    pub remember_for: Duration,
-    /// Activity is written back once this fraction of the inactivity timeout
-    /// has passed since the last write, not on every request.
-    pub refresh_fraction: f64,
+    /// When sessions end.
+    pub timeouts: SessionTimeouts,
     /// Per-command timeout, so a Redis outage answers 503 quickly instead of hanging.
     pub redis_command_timeout: Duration,
     /// How long a user found in the database is taken to still exist. The
@@ -54,6 +47,37 @@ pub struct SessionConfig {
     /// account deletion ends every session at once) is noticed, and the
     /// session destroyed, within this time.
     pub user_recheck: Duration,
+}
+
+/// How long sessions live: the one declaration, read from
+/// `SESSION_INACTIVITY_TIMEOUT`, `SESSION_ABSOLUTE_LIFETIME`,
+/// `REMEMBER_ME_PERIOD` and `SESSION_REFRESH_FRACTION`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionTimeouts {
+    /// A session nobody has used for this long ends (unless remembered), in
+    /// Redis too.
+    pub inactivity: Duration,
+    /// A session ends this long after login, however active (unless remembered).
+    pub absolute: Duration,
+    /// How long a "Remember me" login lasts, with a persistent cookie.
+    pub remember_for: Duration,
+    /// Activity is written back (and the expiry pushed out) only once this
+    /// fraction of the inactivity timeout has passed since the last write,
+    /// not on every request.
+    pub refresh_fraction: f64,
+}
+
+impl SessionTimeouts {
+    /// Seconds of inactivity after which activity is written back.
+    pub fn refresh_after_secs(&self) -> i64 {
+        (self.inactivity.as_secs_f64() * self.refresh_fraction).floor() as i64
+    }
+
+    /// The longest any session can live: how long a user's index of
+    /// sessions must outlive its last save.
+    pub fn longest(&self) -> Duration {
+        self.remember_for.max(self.absolute)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -216,10 +240,12 @@ impl Config {
                 key,
                 key_is_ephemeral,
                 cookie_secure,
-                inactivity_timeout,
-                absolute_lifetime,
-                remember_for,
-                refresh_fraction,
+                timeouts: SessionTimeouts {
+                    inactivity: inactivity_timeout,
+                    absolute: absolute_lifetime,
+                    remember_for,
+                    refresh_fraction,
+                },
                 redis_command_timeout,
                 user_recheck,
             },
@@ -375,7 +401,7 @@ mod tests {
         assert!(!config.session.key_is_ephemeral);
         assert!(config.session.cookie_secure);
         assert_eq!(
-            config.session.inactivity_timeout,
+            config.session.timeouts.inactivity,
             Duration::from_secs(86_400)
         );
         assert_eq!(config.request_body_timeout, Duration::from_secs(10));
@@ -423,21 +449,24 @@ mod tests {
         );
         assert_eq!(config.redis_url, "redis://127.0.0.1:7000");
         assert!(config.session.cookie_secure);
-        assert_eq!(config.session.inactivity_timeout, Duration::from_secs(1800));
+        assert_eq!(
+            config.session.timeouts.inactivity,
+            Duration::from_secs(1800)
+        );
         assert_eq!(
             config.session.redis_command_timeout,
             Duration::from_millis(250)
         );
         assert_eq!(config.log_filter, "debug");
         assert_eq!(
-            config.session.absolute_lifetime,
+            config.session.timeouts.absolute,
             Duration::from_secs(12 * 3600)
         );
         assert_eq!(
-            config.session.remember_for,
+            config.session.timeouts.remember_for,
             Duration::from_secs(14 * 86_400)
         );
-        assert_eq!(config.session.refresh_fraction, 0.25);
+        assert_eq!(config.session.timeouts.refresh_fraction, 0.25);
         for bad in ["0", "1.5", "-0.1", "x"] {
             assert!(
                 parse(Env::DEV, &[("SESSION_REFRESH_FRACTION", bad)]).is_err(),

@@ -4,10 +4,8 @@
 //! headers. It also keeps one request's Leptos owner out of another's (see
 //! [`without_stale_owner`]).
 //!
-//! One step instead of five layers: the separate layers were a sixth of an
-//! authenticated read's instructions. And a plain tower layer rather than
-//! `axum::middleware::from_fn`, which on every request also clones its state,
-//! splits the request to extract it, and boxes the inner service again.
+//! One hand-written tower layer rather than a layer per step or
+//! `axum::middleware::from_fn`, for the per-request cost (docs/PERFORMANCE.md).
 
 use std::convert::Infallible;
 use std::future::Future;

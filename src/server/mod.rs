@@ -2,12 +2,14 @@
 //! only with the `ssr` feature.
 
 pub mod assets;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod edge;
 pub mod health;
 pub mod http;
 pub mod proxy;
+pub mod request;
 pub mod security;
 pub mod seed;
 pub mod sessions;
@@ -30,10 +32,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
 
 use crate::app::{App, shell};
-use crate::auth::known_users::KnownUsers;
-use crate::auth::passwords::PasswordHasher;
-use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
-use crate::auth::user_sessions::{IndexedStore, UserSessions};
+use crate::auth::server::{
+    IndexedStore, KnownUsers, LoginThrottle, PageUser, PasswordHasher, ThrottlePolicy, UserSessions,
+};
 use config::Config;
 use db::Database;
 use state::{AppState, Services};
@@ -72,7 +73,7 @@ impl Server {
         let redis =
             sessions::connect_redis(&config.redis_url, config.session.redis_command_timeout)
                 .await?;
-        let store = IndexedStore::new(redis.clone(), sessions::timeouts(&config.session));
+        let store = IndexedStore::new(redis.clone(), config.session.timeouts.clone());
         let probes = health::Probes {
             db: db.clone(),
             redis: redis.clone(),
@@ -173,11 +174,9 @@ impl Server {
     }
 }
 
-/// Accepted connections send each write at once. Pages stream: the shell
-/// goes out first and each resolved part after it. With Nagle's algorithm a
-/// later small write waited for the browser's acknowledgement of the earlier
-/// one, which a browser delays by up to 40 ms on a kept-alive connection:
-/// every streamed page took 40 ms longer than it needed.
+/// Accepted connections send each write at once: pages stream, and with
+/// Nagle's algorithm each later part would wait for the browser's delayed
+/// acknowledgement of the one before (docs/PERFORMANCE.md).
 fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
     listener.tap_io(|tcp| {
         if let Err(err) = tcp.set_nodelay(true) {
@@ -191,7 +190,7 @@ fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)
 /// Content-Security-Policy for this response's nonce.
 pub fn provide_page_context(state: &AppState) {
     provide_context(state.clone());
-    provide_context(crate::auth::server::PageUser::default());
+    provide_context(PageUser::default());
     security::set_page_csp(&state.leptos_options);
 }
 
@@ -246,9 +245,8 @@ fn router(
                 .with_state(assets),
         )
         .fallback(http::public_file_or_not_found)
-        // Every request's layers, outermost first, in one stack applied once:
-        // `Router::layer` boxes the service at each call, and each boxed
-        // layer was cloned, nested, on every request.
+        // Every request's layers, outermost first, in one stack applied once
+        // (each `Router::layer` call boxes the service again).
         .layer(
             tower::ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())

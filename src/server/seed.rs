@@ -4,12 +4,12 @@
 
 use time::{Date, Duration, Month};
 
+use super::clock::today;
 use super::config::Config;
 use super::db::Database;
 use crate::auth::domain::{Email, Password};
-use crate::auth::passwords::PasswordHasher;
+use crate::auth::server::PasswordHasher;
 use crate::workouts::domain::{NewWorkout, week_start};
-use crate::workouts::server::today;
 
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "demo password";

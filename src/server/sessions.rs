@@ -1,6 +1,6 @@
 //! Server-side sessions in Redis: one shared, self-reconnecting connection pool
-//! and the cookie settings. Which user a session belongs to is `auth`'s business
-//! (`auth::user_sessions`).
+//! and the cookie settings. What a session holds is `auth`'s business
+//! (`auth::server::AuthSession`).
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use tower_sessions_redis_store::fred::prelude::{
 use tower_sessions_redis_store::fred::types::Builder;
 
 use super::config::SessionConfig;
-use crate::auth::user_sessions::{IndexedStore, SessionTimeouts};
+use crate::auth::server::IndexedStore;
 
 const POOL_SIZE: usize = 4;
 
@@ -60,18 +60,8 @@ pub async fn connect_redis(
     Ok(pool)
 }
 
-/// How long sessions live, from the configuration.
-pub fn timeouts(config: &SessionConfig) -> SessionTimeouts {
-    SessionTimeouts {
-        inactivity: config.inactivity_timeout,
-        absolute: config.absolute_lifetime,
-        remember_for: config.remember_for,
-        refresh_fraction: config.refresh_fraction,
-    }
-}
-
 /// The cookie layer over the indexed Redis store. Cookies are browser-session
-/// cookies unless a login asked to be remembered (see `auth::server`); the
+/// cookies unless a login asked to be remembered (see `auth::server::AuthSession`); the
 /// store gives every record the expiry its session's rules allow.
 pub fn session_layer(store: IndexedStore, config: &SessionConfig) -> SessionLayer {
     SessionManagerLayer::new(store)

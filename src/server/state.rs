@@ -1,18 +1,14 @@
-//! What every request handler and server function can reach.
+//! What every request handler and server function can reach (read it with
+//! `server::request::state()`).
 
 use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use leptos::prelude::use_context;
 
 use super::db::Database;
-use crate::auth::known_users::KnownUsers;
-use crate::auth::passwords::PasswordHasher;
-use crate::auth::throttle::LoginThrottle;
-use crate::auth::user_sessions::UserSessions;
-use crate::error::AppError;
+use crate::auth::server::{KnownUsers, LoginThrottle, PasswordHasher, UserSessions};
 
 /// Shared by reference: every server-function call and page render puts a
 /// copy in its Leptos context, and a copy is one reference count.
@@ -31,21 +27,6 @@ pub struct Services {
 impl AppState {
     pub fn new(services: Services) -> Self {
         Self(Arc::new(services))
-    }
-
-    /// The state as server functions see it (provided as Leptos context).
-    ///
-    /// Missing only when the request is gone: a page's resources fetch in
-    /// spawned tasks, and when the client abandons the render (a closed tab, a
-    /// load generator stopping) the render's owner is dropped, and its context
-    /// with it, while such a task may still be starting. Nobody reads the
-    /// answer, so this is no error worth an operator's attention. (A router that
-    /// failed to provide the state would fail every server-function test.)
-    pub fn from_context() -> Result<Self, AppError> {
-        use_context::<Self>().ok_or_else(|| {
-            tracing::debug!("no AppState in the Leptos context: the request was abandoned");
-            AppError::Internal
-        })
     }
 }
 

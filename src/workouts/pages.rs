@@ -20,8 +20,8 @@ use super::domain::{
     format_thousandths,
 };
 use super::{CreateWorkout, DeleteWorkout, UpdateWorkout, list_workouts, workout_summary};
-use crate::auth::pages::FormError;
 use crate::auth::{Auth, CurrentUser, unauthorized};
+use crate::ui::{FormError, SubmitButton, action_error};
 
 /// Where the dashboard's URL state is: which page, and which row is open.
 #[derive(Clone, Copy)]
@@ -251,16 +251,14 @@ fn NewWorkoutForm(
     today: time::Date,
     form_ref: NodeRef<leptos::html::Form>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = action_error(action);
     view! {
         <details class="add-workout" open>
             <summary>"Add a workout"</summary>
             <ActionForm action node_ref=form_ref attr:class="workout-form" attr:data-testid="add-workout">
                 <WorkoutFields workout=None today=Some(today) />
                 <FormError error />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Saving…" } else { "Add workout" }}
-                </button>
+                <SubmitButton pending=action.pending() label="Add workout" busy="Saving…" />
             </ActionForm>
         </details>
     }
@@ -339,8 +337,7 @@ fn WorkoutList(
     }
     // One reactive part for the whole list, not two per row: which row is open
     // changes only on a click, when redrawing twenty `<li>`s costs nothing,
-    // while every server render paid for two `Show`s per row (a memo, an owner
-    // and boxed children each; docs/PERFORMANCE.md has the A/B figures).
+    // and every server render is cheaper (docs/PERFORMANCE.md).
     // A server render runs this closure twice (once to find the resources
     // inside, once for the HTML), so the rows' text is formatted once, here.
     let rows: Arc<[ListedWorkout]> = workouts.into_iter().map(ListedWorkout::new).collect();
@@ -454,12 +451,10 @@ fn delete_confirmation(
             <span>"Delete this workout? This cannot be undone."</span>
             <ActionForm action=delete attr:class="inline">
                 <input type="hidden" name="id" value=id />
-                <button type="submit" class="danger" disabled=move || delete.pending().get()>
-                    {move || if delete.pending().get() { "Deleting…" } else { "Yes, delete" }}
-                </button>
+                <SubmitButton pending=delete.pending() label="Yes, delete" busy="Deleting…" class="danger" />
             </ActionForm>
             <a href=cancel data-noscroll="">"Cancel"</a>
-            <FormError error=Signal::derive(move || delete.value().get().and_then(Result::err)) />
+            <FormError error=action_error(delete) />
         </div>
     }
 }
@@ -476,11 +471,9 @@ fn EditWorkoutForm(
         <ActionForm action=update attr:class="workout-form" attr:data-testid="edit-workout">
             <input type="hidden" name="id" value=id />
             <WorkoutFields workout=Some(workout) today=None />
-            <FormError error=Signal::derive(move || update.value().get().and_then(Result::err)) />
+            <FormError error=action_error(update) />
             <div class="form-actions">
-                <button type="submit" disabled=move || update.pending().get()>
-                    {move || if update.pending().get() { "Saving…" } else { "Save" }}
-                </button>
+                <SubmitButton pending=update.pending() label="Save" busy="Saving…" />
                 <a href=cancel data-noscroll="">"Cancel"</a>
             </div>
         </ActionForm>

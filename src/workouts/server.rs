@@ -2,18 +2,11 @@
 //! user and passes that user's id to every query, so no request can reach
 //! another user's rows: a foreign id behaves exactly like a missing one (404).
 
-use time::{Date, OffsetDateTime};
-
 use super::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutForm, WorkoutPage};
-use crate::auth::server::{redirect_plain_form_post, require_user, with_request};
+use crate::auth::server::require_user;
 use crate::error::AppError;
-use crate::server::state::AppState;
-
-/// The server's calendar date. Weeks and months in the summary, and the
-/// latest date a workout may have, are counted from it.
-pub fn today() -> Date {
-    OffsetDateTime::now_utc().date()
-}
+use crate::server::clock::today;
+use crate::server::request::{self, redirect_plain_form_post, with_request};
 
 pub async fn list(before: Option<&str>, limit: Option<u32>) -> Result<WorkoutPage, AppError> {
     let user = require_user().await?;
@@ -22,13 +15,13 @@ pub async fn list(before: Option<&str>, limit: Option<u32>) -> Result<WorkoutPag
         .map(PageCursor::parse)
         .transpose()?;
     let size = PageSize::parse(limit)?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     state.db.list_workouts(user.id, before, size).await
 }
 
 pub async fn get(id: i64) -> Result<Workout, AppError> {
     let user = require_user().await?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     state
         .db
         .find_workout(user.id, id)
@@ -38,14 +31,14 @@ pub async fn get(id: i64) -> Result<Workout, AppError> {
 
 pub async fn summary() -> Result<Summary, AppError> {
     let user = require_user().await?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     state.db.workout_summary(user.id, today()).await
 }
 
 pub async fn create(form: &WorkoutForm) -> Result<Workout, AppError> {
     let user = require_user().await?;
     let workout = NewWorkout::parse(form, today())?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     let created = state.db.create_workout(user.id, &workout).await?;
     redirect_plain_form_post(&return_to_dashboard());
     Ok(created)
@@ -54,7 +47,7 @@ pub async fn create(form: &WorkoutForm) -> Result<Workout, AppError> {
 pub async fn update(id: i64, form: &WorkoutForm) -> Result<Workout, AppError> {
     let user = require_user().await?;
     let workout = NewWorkout::parse(form, today())?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     let updated = state
         .db
         .update_workout(user.id, id, &workout)
@@ -66,7 +59,7 @@ pub async fn update(id: i64, form: &WorkoutForm) -> Result<Workout, AppError> {
 
 pub async fn delete(id: i64) -> Result<(), AppError> {
     let user = require_user().await?;
-    let state = AppState::from_context()?;
+    let state = request::state()?;
     if !state.db.delete_workout(user.id, id).await? {
         return Err(AppError::NotFound);
     }

@@ -472,3 +472,103 @@ crate::on_both_databases!(
     a_session_whose_user_was_deleted_is_destroyed,
     a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself,
 );
+
+/// The app's session records in `redis_url`, read and written directly.
+async fn session_store(
+    redis_url: &str,
+) -> tower_sessions_redis_store::RedisStore<tower_sessions_redis_store::fred::prelude::Pool> {
+    use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config, Pool};
+    let pool = Pool::new(Config::from_url(redis_url).unwrap(), None, None, None, 1).unwrap();
+    pool.init().await.unwrap();
+    tower_sessions_redis_store::RedisStore::new(pool)
+}
+
+fn session_id(key: &str) -> tower_sessions::session::Id {
+    std::str::FromStr::from_str(key).unwrap()
+}
+
+/// Rewrites a stored session record in the layout releases before the typed
+/// session wrote: three keys (`user_id`, `email`, `meta`), the metadata as a
+/// seven-element array, exactly as `SessionMeta` used to serialise it.
+async fn store_in_the_three_key_layout(redis_url: &str, key: &str) {
+    use tower_sessions::SessionStore as _;
+    use workout_log::auth::server::LoggedIn;
+
+    let store = session_store(redis_url).await;
+    let mut record = store
+        .load(&session_id(key))
+        .await
+        .unwrap()
+        .expect("the session is stored");
+    let LoggedIn { user, meta } = LoggedIn::from_record(&record).expect("a logged-in record");
+    record.data.clear();
+    record.data.insert("user_id".into(), user.id.into());
+    record.data.insert("email".into(), user.email.into());
+    record.data.insert(
+        "meta".into(),
+        serde_json::json!([
+            meta.handle,
+            meta.user_agent,
+            meta.ip,
+            meta.created_at,
+            meta.last_active,
+            meta.remembered,
+            meta.ends_at
+        ]),
+    );
+    store.save(&record).await.unwrap();
+}
+
+/// The keys a stored session record holds.
+async fn stored_session_keys(redis_url: &str, key: &str) -> Vec<String> {
+    use tower_sessions::SessionStore as _;
+    let store = session_store(redis_url).await;
+    let record = store
+        .load(&session_id(key))
+        .await
+        .unwrap()
+        .expect("the session is stored");
+    let mut keys: Vec<String> = record.data.keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_stored_in_the_three_key_layout_keep_their_user_after_the_upgrade() {
+    let deployment = Deployment::new(Backend::Sqlite);
+    let redis_url = deployment.redis.url();
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("layout@example.com").await;
+    app.shutdown().await;
+    let [key] = deployment.redis.session_keys().try_into().unwrap();
+    store_in_the_three_key_layout(&redis_url, &key).await;
+    assert_eq!(
+        stored_session_keys(&redis_url, &key).await,
+        ["email", "meta", "user_id"]
+    );
+
+    // The new release reads it: the user is still logged in, on the API, on
+    // a gated page and in the account's session list.
+    let upgraded = deployment.spawn_app().await;
+    let res = upgraded.me(Some(&cookie)).await;
+    assert_eq!(res.status(), 200, "nobody is logged out by the upgrade");
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["email"], "layout@example.com");
+    // Rewritten in today's layout, one value under the same id.
+    assert_eq!(deployment.redis.session_keys(), vec![key.clone()]);
+    assert_eq!(stored_session_keys(&redis_url, &key).await, ["auth"]);
+
+    let page = upgraded.get_page("/dashboard", Some(&cookie)).await;
+    assert_eq!(page.status(), 200);
+    let res = upgraded
+        .post_form("/api/account/sessions", &[], Some(&cookie))
+        .await;
+    let sessions: Value = res.json().await.unwrap();
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    assert_eq!(sessions[0]["current"], true);
+
+    let res = upgraded.post_form("/api/logout", &[], Some(&cookie)).await;
+    assert_eq!(res.status(), 200);
+    assert!(deployment.redis.session_keys().is_empty());
+    upgraded.shutdown().await;
+}

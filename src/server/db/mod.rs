@@ -1,9 +1,14 @@
-//! All data access lives here (accounts below, workouts in `db/workouts.rs`),
-//! so that a second backend (PostgreSQL) is a change to this module and its
-//! migrations, not to the handlers.
+//! All data access lives here, one file per table (`users.rs`,
+//! `workouts.rs`, `audit.rs`), so that a second backend (PostgreSQL) is a
+//! change to this module and its migrations, not to the handlers. This file
+//! holds what they share: the pools, `on_pool!`, the migrations and the
+//! mapping of sqlx errors to `AppError`.
 
-mod account;
+mod audit;
+mod users;
 mod workouts;
+
+pub use users::StoredCredentials;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,8 +17,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::config::DatabaseUrl;
-use crate::auth::domain::{CurrentUser, Email};
-use crate::auth::passwords::PasswordHashString;
 use crate::error::AppError;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -37,7 +40,9 @@ enum Pool {
 
 /// Runs `$body` with `$pool` bound to whichever backend this database is.
 /// Every statement is written once, with `$1`-style placeholders, which both
-/// SQLite and PostgreSQL accept.
+/// SQLite and PostgreSQL accept. A macro, not a generic function: the body
+/// is compiled once per backend, so its binds and row types are checked
+/// against both, and sqlx's `Executor` bounds need no spelling out.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match &$db.pool {
@@ -47,12 +52,6 @@ macro_rules! on_pool {
     };
 }
 use on_pool;
-
-/// What a login needs to know about an account.
-pub struct StoredCredentials {
-    pub user: CurrentUser,
-    pub password_hash: PasswordHashString,
-}
 
 impl Database {
     /// Connects (creating an SQLite file if needed) and applies pending migrations.
@@ -77,84 +76,6 @@ impl Database {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
-    }
-
-    /// Inserts a new account. The UNIQUE constraint, not a prior lookup, decides
-    /// who wins when two signups for one email race.
-    pub async fn create_user(
-        &self,
-        email: &Email,
-        hash: &PasswordHashString,
-    ) -> Result<CurrentUser, AppError> {
-        let inserted: Result<i64, sqlx::Error> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(email.as_str())
-            .bind(hash.as_str())
-            .fetch_one(pool)
-            .await
-        });
-        match inserted {
-            Ok(id) => Ok(CurrentUser {
-                id,
-                email: email.to_string(),
-            }),
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                Err(AppError::EmailTaken)
-            }
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    /// Creates the account, or gives an existing one this password hash
-    /// (the seed command's demo user).
-    pub async fn upsert_user(
-        &self,
-        email: &Email,
-        hash: &PasswordHashString,
-    ) -> Result<CurrentUser, AppError> {
-        let id: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO users (email, password_hash) VALUES ($1, $2) \
-                 ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash \
-                 RETURNING id",
-            )
-            .bind(email.as_str())
-            .bind(hash.as_str())
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(CurrentUser {
-            id,
-            email: email.to_string(),
-        })
-    }
-
-    pub async fn find_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<StoredCredentials>, AppError> {
-        let row: Option<(i64, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(pool)
-                .await
-        })?;
-        Ok(row.map(|(id, email, hash)| StoredCredentials {
-            user: CurrentUser { id, email },
-            password_hash: PasswordHashString::from_stored(hash),
-        }))
-    }
-
-    pub async fn find_user(&self, id: i64) -> Result<Option<CurrentUser>, AppError> {
-        let row: Option<(i64, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, email FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-        })?;
-        Ok(row.map(|(id, email)| CurrentUser { id, email }))
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tower_sessions_redis_store::fred::prelude::{Expiration, KeysInterface, Pool};
 
-use super::domain::Email;
+use crate::auth::domain::Email;
 use crate::error::AppError;
 
 #[derive(Clone, Debug)]

@@ -5,9 +5,7 @@
 //! queues here instead of starving the threads that serve every other request.
 //! Dedicated threads (not tokio's blocking pool, which grows to hundreds of
 //! threads) also bound memory: each keeps one 19 MiB block of argon2 memory
-//! and reuses it, so the hashing memory is 19 MiB per CPU (the soak test saw
-//! 570 MiB of resident memory with a fresh allocation per hash on the blocking
-//! pool).
+//! and reuses it, so the hashing memory is 19 MiB per CPU (docs/PERFORMANCE.md).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};

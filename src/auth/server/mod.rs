@@ -1,0 +1,233 @@
+//! The server side of authentication (compiled only with `ssr`): what the
+//! auth server functions do, and how a request's session becomes a user.
+//!
+//! The items of this module are the feature's server-side API, for the other
+//! features (`require_user`, `confirm_password`, `audit`, [`AuthSession`])
+//! and for the server that assembles the app (the services it builds).
+//! The submodules are private:
+//!
+//! - `session`: the typed session, [`AuthSession`] and what it holds;
+//! - `user_sessions`: the Redis store with each user's index of sessions;
+//! - `passwords`: argon2id on the app's own hashing threads;
+//! - `password_policy`: what a new password may not be (the email, Django's
+//!   list of common passwords), as `Password::parse_new_for`;
+//! - `throttle`: failure counts and locks per email and IP, in Redis;
+//! - `known_users`: which users this process found in the database lately.
+
+mod known_users;
+mod password_policy;
+mod passwords;
+mod session;
+mod throttle;
+mod user_sessions;
+
+use std::sync::Arc;
+
+use leptos::prelude::use_context;
+use tokio::sync::OnceCell;
+
+pub use known_users::KnownUsers;
+pub use passwords::{PasswordHashString, PasswordHasher};
+pub use session::{AuthSession, Freshness, LoggedIn, SessionMeta};
+pub use throttle::{LoginThrottle, ThrottlePolicy};
+pub use user_sessions::{IndexedStore, UserSessions};
+
+use super::activity::AuditKind;
+use super::domain::{CurrentUser, Email, NextPath, Password};
+use crate::error::AppError;
+use crate::server::clock::unix_now;
+use crate::server::request::{self, client_ip, redirect_plain_form_post};
+use crate::server::state::AppState;
+
+pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError> {
+    let email = Email::parse(email)?;
+    let password = Password::parse_new_for(&email, password)?;
+    let (state, session) = (request::state()?, AuthSession::of_request()?);
+    state.sessions.ensure_reachable().await?;
+
+    let hash = state.passwords.hash(password).await?;
+    let user = state.db.create_user(&email, &hash).await?;
+    start_session(&state, &session, &user, false).await?;
+    audit(&state, user.id, AuditKind::SignedUp).await;
+    tracing::info!(user_id = user.id, "signed up");
+    redirect_plain_form_post(NextPath::DEFAULT);
+    Ok(user)
+}
+
+pub async fn login(
+    email: &str,
+    password: &str,
+    next: Option<&str>,
+    remember: bool,
+) -> Result<CurrentUser, AppError> {
+    // A malformed email cannot have an account: the same answer as a wrong password.
+    let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
+    let password = Password::parse_candidate(password)?;
+    let (state, session) = (request::state()?, AuthSession::of_request()?);
+    let ip = client_ip();
+    // Before any hashing: a locked email or IP costs the server nothing.
+    state.throttle.check(&email, ip).await?;
+
+    let account = state.db.find_credentials(&email).await?;
+    let stored_hash = account
+        .as_ref()
+        .map(|account| account.password_hash.clone());
+    // Runs a full argon2 verification even when there is no such account.
+    let verified = state.passwords.verify(password, stored_hash).await?;
+    let user = match account {
+        Some(account) if verified => account.user,
+        account => {
+            tracing::info!("failed login");
+            if let Some(account) = account {
+                audit(&state, account.user.id, AuditKind::LoginFailed).await;
+            }
+            state.throttle.record_failure(&email, ip).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    state.throttle.record_success(&email).await?;
+    start_session(&state, &session, &user, remember).await?;
+    audit(&state, user.id, AuditKind::LoggedIn).await;
+    tracing::info!(user_id = user.id, remember, "logged in");
+    redirect_plain_form_post(NextPath::parse_or_default(next).as_str());
+    Ok(user)
+}
+
+pub async fn logout() -> Result<(), AppError> {
+    let session = AuthSession::of_request()?;
+    if let Some(logged_in) = session.current().await? {
+        let state = request::state()?;
+        if let Some(id) = session.id() {
+            state.sessions.forget(logged_in.user.id, &id).await?;
+        }
+        audit(&state, logged_in.user.id, AuditKind::LoggedOut).await;
+    }
+    session.end().await?;
+    redirect_plain_form_post("/");
+    Ok(())
+}
+
+/// The logged-in user, or `Unauthorized`.
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    optional_user().await?.ok_or(AppError::Unauthorized)
+}
+
+/// The user of the request, resolved once: a page's nav bar, the page and
+/// each piece of its data ask, and would otherwise each read the session and
+/// maybe query the database. Provided per request, page render or
+/// server-function call (`server::provide_page_context`).
+#[derive(Clone, Default)]
+pub struct PageUser(Arc<OnceCell<Option<CurrentUser>>>);
+
+/// The logged-in user, if any (see [`resolve_user`]).
+pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
+    match use_context::<PageUser>() {
+        Some(PageUser(cell)) => cell.get_or_try_init(resolve_user).await.cloned(),
+        None => resolve_user().await,
+    }
+}
+
+/// The session's user. A session that outlived its timeouts or whose user no
+/// longer exists is destroyed on the spot. Activity is written back only once
+/// a fraction of the inactivity timeout has passed, and the user is looked up
+/// only when this process has not found it in the database lately (see
+/// `known_users`), so most requests cost one Redis read, no write and no query.
+async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
+    let session = AuthSession::of_request()?;
+    let Some(mut logged_in) = session.current().await? else {
+        return Ok(None);
+    };
+    let state = request::state()?;
+    let (user_id, now) = (logged_in.user.id, unix_now());
+    match logged_in.meta.freshness(now, state.sessions.timeouts()) {
+        Freshness::Expired => {
+            tracing::info!(user_id, "session expired; destroying it");
+            session.end().await?;
+            return Ok(None);
+        }
+        Freshness::Refresh => session.touch(&mut logged_in, now).await?,
+        Freshness::Valid => {}
+    }
+    let has_email = !logged_in.user.email.is_empty();
+    if has_email && state.known_users.recently_seen(user_id) {
+        return Ok(Some(logged_in.user));
+    }
+    match state.db.find_user(user_id).await? {
+        Some(user) => {
+            state.known_users.seen_now(user_id);
+            if user.email != logged_in.user.email {
+                logged_in.user.email.clone_from(&user.email);
+                session.save(&logged_in).await?;
+            }
+            Ok(Some(user))
+        }
+        None => {
+            state.known_users.forget(user_id);
+            tracing::info!(user_id, "session refers to a deleted user; destroying it");
+            session.end().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Logs `user` in on this request's session (a fresh id, the device and
+/// address of this request).
+async fn start_session(
+    state: &AppState,
+    session: &AuthSession,
+    user: &CurrentUser,
+    remember: bool,
+) -> Result<(), AppError> {
+    let meta = SessionMeta::new(
+        &request::header(http::header::USER_AGENT).unwrap_or_default(),
+        &client_ip().map(|ip| ip.to_string()).unwrap_or_default(),
+        remember,
+        unix_now(),
+        state.sessions.timeouts(),
+    );
+    session.start(user, meta).await?;
+    state.known_users.seen_now(user.id);
+    Ok(())
+}
+
+/// Checks the logged-in user's password with a full argon2 verification,
+/// throttled like a login, so a stolen session cannot be used to guess it.
+/// A mismatch is an `InvalidField` naming `field`. On success the session
+/// records when the password was confirmed.
+pub async fn confirm_password(
+    state: &AppState,
+    session: &AuthSession,
+    user: &CurrentUser,
+    raw: &str,
+    field: &str,
+) -> Result<(), AppError> {
+    let email = Email::parse(&user.email)?;
+    let ip = client_ip();
+    state.throttle.check(&email, ip).await?;
+    let wrong = || AppError::invalid(field, "That password is not correct");
+    let candidate = Password::parse_candidate(raw).map_err(|_| wrong())?;
+    let stored = state.db.password_hash_of(user.id).await?;
+    if !state.passwords.verify(candidate, stored).await? {
+        state.throttle.record_failure(&email, ip).await?;
+        return Err(wrong());
+    }
+    if let Some(mut logged_in) = session.current().await? {
+        logged_in.meta.password_confirmed_at = unix_now();
+        session.save(&logged_in).await?;
+    }
+    Ok(())
+}
+
+/// Records a security event for the audit trail, with this request's
+/// address; a failure to record is logged, never fatal.
+pub async fn audit(state: &AppState, user_id: i64, kind: AuditKind) {
+    let ip = client_ip().map(|ip| ip.to_string()).unwrap_or_default();
+    if let Err(err) = state.db.record_event(user_id, kind, &ip, unix_now()).await {
+        tracing::warn!(
+            ?err,
+            user_id,
+            kind = kind.as_str(),
+            "could not record an audit event"
+        );
+    }
+}

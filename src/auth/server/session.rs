@@ -1,0 +1,511 @@
+//! The typed session: everything a logged-in session holds, as one value
+//! ([`LoggedIn`]) under one key, read and written only through
+//! [`AuthSession`]. The cookie holds only the signed random session id; this
+//! value lives in the session's record in Redis.
+//!
+//! Sessions saved by earlier releases held three keys (`user_id`, `email`,
+//! `meta`). They still load: [`AuthSession::current`] reads them and rewrites
+//! the session in today's layout, so nobody is logged out by an upgrade.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::{Expiry, Session};
+
+use crate::auth::domain::CurrentUser;
+use crate::error::AppError;
+use crate::server::config::SessionTimeouts;
+use crate::server::request;
+
+/// The one key a logged-in session's value is stored under.
+const KEY: &str = "auth";
+
+/// The keys of the layout before [`KEY`], read for sessions saved by earlier
+/// releases.
+mod legacy {
+    pub const USER_ID: &str = "user_id";
+    pub const EMAIL: &str = "email";
+    pub const META: &str = "meta";
+}
+
+/// What a logged-in session holds: its user and its own facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedIn {
+    /// The user id and the email as of login (or the last database check).
+    /// Empty email only for sessions saved before sessions carried it: the
+    /// database fills it in on their next request.
+    pub user: CurrentUser,
+    pub meta: SessionMeta,
+}
+
+/// What a session records about itself. Times are Unix seconds (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionMeta {
+    /// Names the session on the account page instead of its id (32 hex
+    /// digits, random).
+    pub handle: String,
+    /// The User-Agent at login, at most 256 characters.
+    pub user_agent: String,
+    /// The client's address at login (see `server::proxy`).
+    pub ip: String,
+    pub created_at: i64,
+    /// Written back at most once per refresh interval (see [`Freshness`]).
+    pub last_active: i64,
+    /// Logged in with "Remember me": a persistent cookie.
+    pub remembered: bool,
+    /// Never valid at or after this instant (absolute lifetime, or the end of
+    /// the remember-me period).
+    pub ends_at: i64,
+    /// When the user last proved to know the password in this session: at
+    /// login, signup, or confirming it on the account page.
+    pub password_confirmed_at: i64,
+}
+
+/// What a session check concluded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Freshness {
+    Valid,
+    /// Valid, and enough time has passed to write the activity back.
+    Refresh,
+    Expired,
+}
+
+impl SessionMeta {
+    /// A new session's facts, `now` being its login.
+    pub fn new(
+        user_agent: &str,
+        ip: &str,
+        remembered: bool,
+        now: i64,
+        timeouts: &SessionTimeouts,
+    ) -> Self {
+        let lifetime = if remembered {
+            timeouts.remember_for
+        } else {
+            timeouts.absolute
+        };
+        Self {
+            handle: random_handle(),
+            user_agent: user_agent.chars().take(256).collect(),
+            ip: ip.to_owned(),
+            created_at: now,
+            last_active: now,
+            remembered,
+            ends_at: now.saturating_add(secs(lifetime)),
+            password_confirmed_at: now,
+        }
+    }
+
+    /// When the session record must be gone from Redis.
+    pub fn expires_at(&self, timeouts: &SessionTimeouts) -> i64 {
+        if self.remembered {
+            self.ends_at
+        } else {
+            self.ends_at
+                .min(self.last_active.saturating_add(secs(timeouts.inactivity)))
+        }
+    }
+
+    pub fn freshness(&self, now: i64, timeouts: &SessionTimeouts) -> Freshness {
+        if now >= self.expires_at(timeouts) {
+            Freshness::Expired
+        } else if now - self.last_active >= timeouts.refresh_after_secs().max(1) {
+            Freshness::Refresh
+        } else {
+            Freshness::Valid
+        }
+    }
+
+    /// A remembered session gets a persistent cookie that ends with it; any
+    /// other a browser-session cookie (the record expires by its own rules).
+    fn cookie_expiry(&self) -> Expiry {
+        match time::OffsetDateTime::from_unix_timestamp(self.ends_at) {
+            Ok(ends) if self.remembered => Expiry::AtDateTime(ends),
+            _ => Expiry::OnSessionEnd,
+        }
+    }
+}
+
+/// Stored as one flat array in field order: every authenticated request
+/// decodes it, and an array costs no key strings (docs/PERFORMANCE.md).
+type StoredForm = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    bool,
+    i64,
+    i64,
+);
+
+impl Serialize for LoggedIn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Destructured, so a field added to the structs but not here does not compile.
+        let Self {
+            user: CurrentUser { id, email },
+            meta:
+                SessionMeta {
+                    handle,
+                    user_agent,
+                    ip,
+                    created_at,
+                    last_active,
+                    remembered,
+                    ends_at,
+                    password_confirmed_at,
+                },
+        } = self;
+        (
+            id,
+            email,
+            handle,
+            user_agent,
+            ip,
+            created_at,
+            last_active,
+            remembered,
+            ends_at,
+            password_confirmed_at,
+        )
+            .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for LoggedIn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (
+            id,
+            email,
+            handle,
+            user_agent,
+            ip,
+            created_at,
+            last_active,
+            remembered,
+            ends_at,
+            password_confirmed_at,
+        ) = StoredForm::deserialize(deserializer)?;
+        Ok(Self {
+            user: CurrentUser { id, email },
+            meta: SessionMeta {
+                handle,
+                user_agent,
+                ip,
+                created_at,
+                last_active,
+                remembered,
+                ends_at,
+                password_confirmed_at,
+            },
+        })
+    }
+}
+
+/// The metadata as earlier releases stored it under `meta`: a map, later an
+/// array in this field order (serde's derived form reads both).
+#[derive(Deserialize)]
+struct LegacyMeta {
+    handle: String,
+    user_agent: String,
+    ip: String,
+    created_at: i64,
+    last_active: i64,
+    remembered: bool,
+    ends_at: i64,
+}
+
+impl LegacyMeta {
+    fn upgrade(self) -> SessionMeta {
+        SessionMeta {
+            handle: self.handle,
+            user_agent: self.user_agent,
+            ip: self.ip,
+            created_at: self.created_at,
+            last_active: self.last_active,
+            remembered: self.remembered,
+            ends_at: self.ends_at,
+            // Their password was last proven at login.
+            password_confirmed_at: self.created_at,
+        }
+    }
+}
+
+impl LoggedIn {
+    /// Reads a stored record in either layout: for the store, which sees
+    /// records, not sessions (expiry, the per-user index, listing).
+    pub fn from_record(record: &Record) -> Option<Self> {
+        if let Some(value) = record.data.get(KEY) {
+            return serde_json::from_value(value.clone()).ok();
+        }
+        let id = record.data.get(legacy::USER_ID)?.as_i64()?;
+        let email = record
+            .data
+            .get(legacy::EMAIL)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let meta: LegacyMeta =
+            serde_json::from_value(record.data.get(legacy::META)?.clone()).ok()?;
+        Some(Self {
+            user: CurrentUser { id, email },
+            meta: meta.upgrade(),
+        })
+    }
+}
+
+/// The request's session, typed. Every read and write of what a session
+/// holds goes through here; the session layer saves a changed session to
+/// Redis when the response goes out, and any store failure is a 503
+/// (`From<tower_sessions::session::Error> for AppError`).
+#[derive(Clone, Debug)]
+pub struct AuthSession(Session);
+
+impl AuthSession {
+    /// The session of the request being served.
+    pub fn of_request() -> Result<Self, AppError> {
+        request::session().map(Self)
+    }
+
+    /// Its id; `None` for a visitor without a session cookie.
+    pub fn id(&self) -> Option<Id> {
+        self.0.id()
+    }
+
+    /// Who is logged in, as stored (nothing checked yet: see
+    /// `auth::server::optional_user`). A visitor without a cookie costs no
+    /// Redis round trip: a record is loaded only for an id the browser sent.
+    /// A session in the earlier three-key layout is rewritten in this one.
+    pub async fn current(&self) -> Result<Option<LoggedIn>, AppError> {
+        match self.0.get::<LoggedIn>(KEY).await {
+            Ok(Some(logged_in)) => Ok(Some(logged_in)),
+            Ok(None) => self.upgrade_legacy().await,
+            // A value this release cannot read is no login: end it rather
+            // than answer 503 on every request of its browser.
+            Err(tower_sessions::session::Error::SerdeJson(err)) => {
+                tracing::warn!(%err, "unreadable session; destroying it");
+                self.end().await?;
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn upgrade_legacy(&self) -> Result<Option<LoggedIn>, AppError> {
+        let Some(id) = self.0.get::<i64>(legacy::USER_ID).await? else {
+            return Ok(None);
+        };
+        let email = self
+            .0
+            .get::<String>(legacy::EMAIL)
+            .await?
+            .unwrap_or_default();
+        let Some(meta) = self.0.get::<LegacyMeta>(legacy::META).await? else {
+            tracing::info!(user_id = id, "session without metadata; destroying it");
+            self.end().await?;
+            return Ok(None);
+        };
+        let logged_in = LoggedIn {
+            user: CurrentUser { id, email },
+            meta: meta.upgrade(),
+        };
+        for key in [legacy::USER_ID, legacy::EMAIL, legacy::META] {
+            self.0.remove_value(key).await?;
+        }
+        self.0.insert(KEY, &logged_in).await?;
+        tracing::info!(user_id = id, "session upgraded to the one-value layout");
+        Ok(Some(logged_in))
+    }
+
+    /// Binds the session to `user` under a fresh id, so an id planted in the
+    /// browser before login (session fixation) is worthless afterwards.
+    pub async fn start(&self, user: &CurrentUser, meta: SessionMeta) -> Result<(), AppError> {
+        if self.0.id().is_some() {
+            self.0.cycle_id().await?;
+        }
+        self.0.clear().await;
+        self.0.set_expiry(Some(meta.cookie_expiry()));
+        let logged_in = LoggedIn {
+            user: user.clone(),
+            meta,
+        };
+        self.0.insert(KEY, &logged_in).await?;
+        Ok(())
+    }
+
+    /// Stores a changed value (activity written back, the email refreshed
+    /// from the database, a password confirmed) and the cookie's expiry
+    /// that goes with it.
+    pub async fn save(&self, logged_in: &LoggedIn) -> Result<(), AppError> {
+        self.0.set_expiry(Some(logged_in.meta.cookie_expiry()));
+        self.0.insert(KEY, logged_in).await?;
+        Ok(())
+    }
+
+    /// Records activity at `now` (see [`Freshness::Refresh`]).
+    pub async fn touch(&self, logged_in: &mut LoggedIn, now: i64) -> Result<(), AppError> {
+        logged_in.meta.last_active = now;
+        self.save(logged_in).await
+    }
+
+    /// Gives the session a new id, keeping what it holds (after a password
+    /// change: whoever knew the old id learns nothing).
+    pub async fn cycle_id(&self) -> Result<(), AppError> {
+        self.0.cycle_id().await?;
+        Ok(())
+    }
+
+    /// Deletes the record from Redis, so the cookie is worthless everywhere,
+    /// and makes the session layer expire the cookie in this browser.
+    pub async fn end(&self) -> Result<(), AppError> {
+        self.0.flush().await?;
+        Ok(())
+    }
+}
+
+fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn random_handle() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn timeouts() -> SessionTimeouts {
+        SessionTimeouts {
+            inactivity: Duration::from_secs(100),
+            absolute: Duration::from_secs(1000),
+            remember_for: Duration::from_secs(10_000),
+            refresh_fraction: 0.1,
+        }
+    }
+
+    fn record(data: serde_json::Value) -> Record {
+        let data: HashMap<String, serde_json::Value> = serde_json::from_value(data).unwrap();
+        Record {
+            id: Id::default(),
+            data,
+            expiry_date: time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    #[test]
+    fn a_session_refreshes_after_a_fraction_and_expires_after_inactivity() {
+        let t = timeouts();
+        let meta = SessionMeta::new("ua", "127.0.0.1", false, 0, &t);
+        assert_eq!(
+            meta.freshness(5, &t),
+            Freshness::Valid,
+            "no write for every read"
+        );
+        assert_eq!(meta.freshness(10, &t), Freshness::Refresh);
+        assert_eq!(meta.freshness(99, &t), Freshness::Refresh);
+        assert_eq!(meta.freshness(100, &t), Freshness::Expired);
+        assert_eq!(meta.expires_at(&t), 100);
+    }
+
+    #[test]
+    fn activity_never_extends_a_session_past_its_absolute_lifetime() {
+        let t = timeouts();
+        let mut meta = SessionMeta::new("ua", "ip", false, 0, &t);
+        meta.last_active = 990;
+        assert_eq!(meta.expires_at(&t), 1000);
+        assert_eq!(meta.freshness(1000, &t), Freshness::Expired);
+    }
+
+    #[test]
+    fn a_remembered_session_lives_for_the_remember_period_whatever_its_activity() {
+        let t = timeouts();
+        let meta = SessionMeta::new("ua", "ip", true, 0, &t);
+        assert_eq!(meta.expires_at(&t), 10_000);
+        assert_ne!(meta.freshness(5_000, &t), Freshness::Expired);
+        assert_eq!(meta.freshness(10_000, &t), Freshness::Expired);
+    }
+
+    #[test]
+    fn a_logged_in_session_is_stored_as_one_array_and_read_back() {
+        let meta = SessionMeta::new("ua", "10.0.0.1", true, 7, &timeouts());
+        let logged_in = LoggedIn {
+            user: CurrentUser {
+                id: 3,
+                email: "ann@example.com".to_owned(),
+            },
+            meta: meta.clone(),
+        };
+        let stored = serde_json::to_value(&logged_in).unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!([
+                3,
+                "ann@example.com",
+                meta.handle,
+                "ua",
+                "10.0.0.1",
+                7,
+                7,
+                true,
+                10_007,
+                7
+            ])
+        );
+        assert_eq!(
+            serde_json::from_value::<LoggedIn>(stored.clone()).unwrap(),
+            logged_in
+        );
+        let from_record = LoggedIn::from_record(&record(serde_json::json!({ KEY: stored })));
+        assert_eq!(from_record, Some(logged_in));
+    }
+
+    #[test]
+    fn records_in_the_three_key_layout_still_read() {
+        // Metadata as a map (the first layout) and as an array (the second).
+        for meta in [
+            serde_json::json!({
+                "handle": "h", "user_agent": "ua", "ip": "10.0.0.1",
+                "created_at": 1, "last_active": 2, "remembered": false, "ends_at": 3,
+            }),
+            serde_json::json!(["h", "ua", "10.0.0.1", 1, 2, false, 3]),
+        ] {
+            let old = record(serde_json::json!({
+                "user_id": 5, "email": "kim@example.com", "meta": meta,
+            }));
+            let logged_in = LoggedIn::from_record(&old).expect("an old record reads");
+            assert_eq!(logged_in.user.id, 5);
+            assert_eq!(logged_in.user.email, "kim@example.com");
+            assert_eq!(
+                (logged_in.meta.handle.as_str(), logged_in.meta.last_active),
+                ("h", 2)
+            );
+            assert_eq!(
+                (logged_in.meta.ends_at, logged_in.meta.password_confirmed_at),
+                (3, 1)
+            );
+        }
+        let no_email = record(serde_json::json!({
+            "user_id": 5, "meta": ["h", "ua", "ip", 1, 2, false, 3],
+        }));
+        assert_eq!(LoggedIn::from_record(&no_email).unwrap().user.email, "");
+        assert!(LoggedIn::from_record(&record(serde_json::json!({ "user_id": 5 }))).is_none());
+        assert!(LoggedIn::from_record(&record(serde_json::json!({}))).is_none());
+    }
+
+    #[test]
+    fn handles_are_random_and_long() {
+        let t = timeouts();
+        let a = SessionMeta::new("ua", "ip", false, 0, &t).handle;
+        let b = SessionMeta::new("ua", "ip", false, 0, &t).handle;
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+}

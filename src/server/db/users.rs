@@ -1,0 +1,164 @@
+//! The `users` table: accounts, their argon2id password hashes, and
+//! deleting an account (its workouts and audit trail go with it, by
+//! `ON DELETE CASCADE`).
+
+use sqlx::FromRow;
+
+use super::{Database, on_pool};
+use crate::auth::domain::{CurrentUser, Email};
+use crate::auth::server::PasswordHashString;
+use crate::error::AppError;
+
+/// What a login needs to know about an account.
+pub struct StoredCredentials {
+    pub user: CurrentUser,
+    pub password_hash: PasswordHashString,
+}
+
+/// A user as the session sees it.
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+}
+
+impl From<UserRow> for CurrentUser {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+        }
+    }
+}
+
+/// A user with the stored hash, for a login.
+#[derive(FromRow)]
+struct CredentialsRow {
+    id: i64,
+    email: String,
+    password_hash: String,
+}
+
+impl Database {
+    /// Inserts a new account. The UNIQUE constraint, not a prior lookup, decides
+    /// who wins when two signups for one email race.
+    pub async fn create_user(
+        &self,
+        email: &Email,
+        hash: &PasswordHashString,
+    ) -> Result<CurrentUser, AppError> {
+        let inserted: Result<i64, sqlx::Error> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(email.as_str())
+            .bind(hash.as_str())
+            .fetch_one(pool)
+            .await
+        });
+        match inserted {
+            Ok(id) => Ok(CurrentUser {
+                id,
+                email: email.to_string(),
+            }),
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                Err(AppError::EmailTaken)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Creates the account, or gives an existing one this password hash
+    /// (the seed command's demo user).
+    pub async fn upsert_user(
+        &self,
+        email: &Email,
+        hash: &PasswordHashString,
+    ) -> Result<CurrentUser, AppError> {
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO users (email, password_hash) VALUES ($1, $2) \
+                 ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash \
+                 RETURNING id",
+            )
+            .bind(email.as_str())
+            .bind(hash.as_str())
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(CurrentUser {
+            id,
+            email: email.to_string(),
+        })
+    }
+
+    pub async fn find_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<StoredCredentials>, AppError> {
+        let row: Option<CredentialsRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map(|row| StoredCredentials {
+            user: CurrentUser {
+                id: row.id,
+                email: row.email,
+            },
+            password_hash: PasswordHashString::from_stored(row.password_hash),
+        }))
+    }
+
+    pub async fn find_user(&self, id: i64) -> Result<Option<CurrentUser>, AppError> {
+        let row: Option<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, email FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map(CurrentUser::from))
+    }
+
+    pub async fn password_hash_of(
+        &self,
+        user_id: i64,
+    ) -> Result<Option<PasswordHashString>, AppError> {
+        let hash: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(hash.map(PasswordHashString::from_stored))
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &PasswordHashString,
+    ) -> Result<(), AppError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash.as_str())
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Deletes the user; their workouts and audit trail go with them (ON DELETE CASCADE).
+    pub async fn delete_user(&self, user_id: i64) -> Result<bool, AppError> {
+        let deleted = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(deleted > 0)
+    }
+}
