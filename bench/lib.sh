@@ -23,12 +23,14 @@ wait_for_port() {
 }
 
 # request_for NAME: sets path and script (the wrk script) for a request the
-# comparison scripts drive: `dashboard` (GET /dashboard) or `me` (POST /api/me).
+# comparison scripts drive: `dashboard` (GET /dashboard), `home` (GET /,
+# the streamed page, logged in) or `me` (POST /api/me).
 request_for() {
   case $1 in
     dashboard) path=/dashboard script=bench/get.lua ;;
+    home) path=/ script=bench/get.lua ;;
     me) path=/api/me script=bench/post.lua ;;
-    *) echo "unknown request '$1' (dashboard or me)" >&2; exit 2 ;;
+    *) echo "unknown request '$1' (dashboard, home or me)" >&2; exit 2 ;;
   esac
 }
 

@@ -317,7 +317,8 @@ def main() -> None:
     gaps = "\n".join([
         f"- **`/api/me` against the bare ceiling.** The ceiling spends {ceil_cpu:.0f} µs of CPU per request, "
         f"the app {app_cpu:.0f} µs. The difference is what the app does and the ceiling does not. Counted by "
-        "`bench/instructions.sh` (86,000 user-space instructions per request, the ceiling 32,000): verifying "
+        "`bench/instructions.sh` (89,800 user-space instructions per request, 6,000 of them the compression "
+        "layer; the ceiling 32,000): verifying "
         "the cookie's HMAC-SHA-256 and building tower-sessions' cookie jar about a fifth (valgrind runs "
         "SHA-256 in software; on a CPU with SHA extensions, like this session's, `perf` puts it under 1 % of "
         "the time), the "
@@ -334,13 +335,15 @@ def main() -> None:
         f"{800 * exp_vs_ceil:.0f} % of it; 85 % would leave the app "
         "barely more CPU per request than the bare handler.",
         f"- **Dashboard SSR.** One render (20 of the 50 workouts, the summary, the chart, the data the browser "
-        f"hydrates from) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a second on two cores shared with "
-        "the load generator would allow well under 100 µs. In a `perf` profile of the current build, the "
+        f"hydrates from, compressed for a browser) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a "
+        "second on two cores shared with the load generator would allow well under 100 µs. Of the "
+        "4.77 M instructions a compressed render takes, brotli is 1.4 M and the erased views 1.0 M (both "
+        "above). In a `perf` profile of the build before those two (stop 20), the "
         "kernel is a third (connections, and the thread switches below), sqlx's SQLite worker threads a fifth "
         "(the list and the summary queries, each a hop from the async workers to the connection's own thread "
         "and back), allocation an eighth (every component, action, resource and suspense boundary allocates "
         "its reactive node and owner), and the rest is spread over Leptos's renderer, the JSON the browser "
-        "hydrates from, and the session. Counted by `bench/instructions.sh` (2.34 M instructions per render): "
+        "hydrates from, and the session. Counted by `bench/instructions.sh` then (2.34 M instructions per render): "
         "Leptos writes that JSON into the page through `Debug` formatting, character by character, 6 %; "
         "dropping sqlx's SQLite rows (each value a separate SQLite allocation under a mutex) 5 %. "
         "The rows are already plain views, formatted once. Reaching the target would take "
@@ -456,6 +459,36 @@ measured together (see git history for each change):
   later part waited for the client's delayed acknowledgement: the home page
   on one connection managed 74 requests/s with a 16 ms median before, the
   1-connection rows below show it now.
+- Until stop 21 the release build's WASM panicked on every page while it
+  hydrated (`erase_components` reached the browser bundle only), and the
+  figures of earlier reports came from that build: its pages worked as
+  plain form posts only. The flag now reaches both halves, this harness
+  reports nothing from a build it has not seen hydrate in Chromium, and it
+  builds with the README's command, without `--precompress` (the server
+  compresses the bundle at start-up: 1.9 s for the 1 MB WASM here).
+- The server is built with `erase_components` too, since both halves must
+  agree, and its type-erased views cost the server render:
+  `bench/instructions.sh` (`ACCEPT_ENCODING=identity`), the dashboard 2.36 M
+  instructions per render with generic views on the server, 3.37 M erased;
+  the logged-in home page 0.32 M and 0.36 M. The other way to agree, generic
+  views on both halves, grows the WASM from 997 KB to 1,155 KB raw. Kept
+  erased for the first visit's sake; the next performance round weighs it
+  against the render targets.
+- Pages and JSON answers over 1 KiB are compressed (tower-http's layer, as
+  the browser accepts). At tower-http's default, brotli quality 4, each
+  streamed page paid about 2 M instructions for the encoder (the logged-in
+  home page: 0.36 M to render, 2.5 M with brotli); at quality 1 the
+  dashboard (50 workouts) goes from 21,059 bytes to 3,250 (2,747 at quality
+  4; gzip level 1: 3,489) for 1.4 M instructions (3.37 M to 4.77 M), and the
+  home page from 0.36 M to 0.69 M. The `wrk` page scripts send
+  `Accept-Encoding: br, gzip` as a browser does, so the page rows below
+  include it. The layer also costs a request it does not compress:
+  `/api/me` (no `Accept-Encoding`, an answer under 1 KiB) 83,500
+  instructions per request without the layer, 89,600 with it.
+- The session holds one value under one key (user, email and metadata,
+  `auth::server::AuthSession`) instead of three keys read one by one:
+  `/api/me` 91,800 instructions per request before, 89,800 after
+  (`bench/instructions.sh`, both builds with the compression layer).
 
 The `/pkg` wasm row moves the whole brotli file with each response: it
 measures bytes through loopback, so the target is judged on the JS glue.

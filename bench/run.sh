@@ -70,7 +70,7 @@ if ! (cd end2end && LEPTOS_SITE_ADDR="127.0.0.1:$app_port" npx playwright test h
   echo "the release build does not hydrate: no figures reported" >&2
   exit 1
 fi
-printf 'BUILD cargo leptos build --release, hydrated in Chromium at %s\n' "$(git rev-parse --short HEAD)" >"$results/build.txt"
+printf 'BUILD cargo leptos build --release, hydrated in Chromium at %s\n' "$(git describe --always --dirty)" >"$results/build.txt"
 
 say "making a logged-in session on each server"
 app="http://127.0.0.1:$app_port"

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use futures::StreamExt as _;
 use tower::ServiceExt as _;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate as _, SizeAbove};
 use tower_http::services::ServeDir;
@@ -30,14 +31,20 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// compressing them saves less than one TCP segment and costs a compressor.
 pub const MIN_COMPRESSED_BYTES: u16 = 1024;
 
-/// Compresses pages and JSON answers as the client accepts: brotli (tower-http's
-/// default quality 4, nginx's on-the-fly choice), else gzip. Answers that are
-/// already encoded (the precompressed client bundle), images, event streams and
-/// short answers of known length pass through. A streamed page still streams:
-/// the encoder flushes what it has whenever the page waits for its next part
+/// How hard pages and JSON are compressed: brotli quality 1 (gzip level 1
+/// where the client takes no brotli). A page is compressed on every request,
+/// and quality 1 sends the 21 KB dashboard as 3.3 KB for about half the CPU
+/// of tower-http's default, quality 4 (2.7 KB); docs/PERFORMANCE.md.
+const QUALITY: CompressionLevel = CompressionLevel::Precise(1);
+
+/// Compresses pages and JSON answers as the client accepts: brotli, else gzip
+/// (at [`QUALITY`]). Answers that are already encoded (the precompressed
+/// client bundle), images, event streams and short answers of known length
+/// pass through. A streamed page still streams: the encoder flushes what it
+/// has whenever the page waits for its next part
 /// (`tests::a_streamed_page_still_streams_when_compressed` checks it).
 pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
-    CompressionLayer::new().compress_when(
+    CompressionLayer::new().quality(QUALITY).compress_when(
         SizeAbove::new(MIN_COMPRESSED_BYTES)
             .and(NotForContentType::GRPC)
             .and(NotForContentType::IMAGES)

@@ -32,15 +32,30 @@ async fn decoded(res: reqwest::Response) -> (Option<String>, String) {
     (encoding, text)
 }
 
-async fn get(app: &TestApp, path: &str, accept: &str, cookie: Option<&str>) -> reqwest::Response {
+/// A request with this `Accept-Encoding` (and session cookie).
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    accept: &str,
+    cookie: Option<&str>,
+) -> reqwest::Response {
     let mut req = app
         .client
-        .get(app.url(path))
+        .request(method, app.url(path))
         .header(ACCEPT_ENCODING, accept);
     if let Some(cookie) = cookie {
         req = req.header(COOKIE, cookie);
     }
     req.send().await.unwrap()
+}
+
+async fn get(app: &TestApp, path: &str, accept: &str, cookie: Option<&str>) -> reqwest::Response {
+    send(app, reqwest::Method::GET, path, accept, cookie).await
+}
+
+async fn post(app: &TestApp, path: &str, accept: &str, cookie: &str) -> reqwest::Response {
+    send(app, reqwest::Method::POST, path, accept, Some(cookie)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,29 +98,13 @@ async fn pages_and_json_answers_are_compressed_as_the_client_accepts() {
     }
 
     // A JSON answer of twenty workouts.
-    let res = app
-        .client
-        .post(app.url("/api/workouts/list"))
-        .header(ACCEPT_ENCODING, "br")
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    let (encoding, json) = decoded(res).await;
+    let (encoding, json) = decoded(post(&app, "/api/workouts/list", "br", &cookie).await).await;
     assert_eq!(encoding.as_deref(), Some("br"));
     let list: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(list["workouts"].as_array().unwrap().len(), 20);
 
     // A short answer is not worth a compressor.
-    let res = app
-        .client
-        .post(app.url("/api/me"))
-        .header(ACCEPT_ENCODING, "br")
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    let (encoding, json) = decoded(res).await;
+    let (encoding, json) = decoded(post(&app, "/api/me", "br", &cookie).await).await;
     assert_eq!(encoding, None, "{json}");
     app.shutdown().await;
 }
