@@ -338,7 +338,7 @@ def main() -> None:
         f"hydrates from, compressed for a browser) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a "
         "second on two cores shared with the load generator would allow well under 100 µs. Of the "
         "4.77 M instructions a compressed render takes, brotli is 1.4 M and the erased views 1.0 M (both "
-        "above). In a `perf` profile of the build before those two (stop 20), the "
+        "above). In a `perf` profile of the build before those two (the previous report), the "
         "kernel is a third (connections, and the thread switches below), sqlx's SQLite worker threads a fifth "
         "(the list and the summary queries, each a hop from the async workers to the connection's own thread "
         "and back), allocation an eighth (every component, action, resource and suspense boundary allocates "
@@ -459,7 +459,7 @@ measured together (see git history for each change):
   later part waited for the client's delayed acknowledgement: the home page
   on one connection managed 74 requests/s with a 16 ms median before, the
   1-connection rows below show it now.
-- Until stop 21 the release build's WASM panicked on every page while it
+- Until 2026-11-30 the release build's WASM panicked on every page while it
   hydrated (`erase_components` reached the browser bundle only), and the
   figures of earlier reports came from that build: its pages worked as
   plain form posts only. The flag now reaches both halves, this harness
