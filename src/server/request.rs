@@ -78,3 +78,21 @@ impl From<tower_sessions::session::Error> for AppError {
         AppError::Unavailable
     }
 }
+
+/// The same, for the store's own operations (loading or deleting a record
+/// by id, as the account page's session list does).
+impl From<tower_sessions::session_store::Error> for AppError {
+    fn from(err: tower_sessions::session_store::Error) -> Self {
+        tracing::error!(%err, "session store unavailable");
+        AppError::Unavailable
+    }
+}
+
+/// A Redis command that failed or timed out (`REDIS_COMMAND_TIMEOUT`): the
+/// per-user session index, the login throttle. An outage, answered 503.
+impl From<tower_sessions_redis_store::fred::error::Error> for AppError {
+    fn from(err: tower_sessions_redis_store::fred::error::Error) -> Self {
+        tracing::error!(%err, "Redis unavailable");
+        AppError::Unavailable
+    }
+}

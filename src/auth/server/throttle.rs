@@ -94,7 +94,7 @@ impl LoginThrottle {
     pub async fn check(&self, email: &Email, ip: Option<IpAddr>) -> Result<(), AppError> {
         let mut longest_ms: i64 = 0;
         for subject in self.subjects(email, ip) {
-            let remaining: i64 = self.redis.pttl(&subject.lock).await.map_err(unavailable)?;
+            let remaining: i64 = self.redis.pttl(&subject.lock).await?;
             longest_ms = longest_ms.max(remaining);
         }
         if longest_ms > 0 {
@@ -108,24 +108,18 @@ impl LoginThrottle {
     pub async fn record_failure(&self, email: &Email, ip: Option<IpAddr>) -> Result<(), AppError> {
         let forget_ms = i64::try_from(self.policy.forget_after.as_millis()).unwrap_or(i64::MAX);
         for subject in self.subjects(email, ip) {
-            let failures: i64 = self
-                .redis
-                .incr(&subject.failures)
-                .await
-                .map_err(unavailable)?;
+            let failures: i64 = self.redis.incr(&subject.failures).await?;
             let _: () = self
                 .redis
                 .pexpire(&subject.failures, forget_ms, None)
-                .await
-                .map_err(unavailable)?;
+                .await?;
             let failures = u32::try_from(failures).unwrap_or(u32::MAX);
             if let Some(lock) = self.policy.lock_after(failures, subject.free) {
                 let ms = i64::try_from(lock.as_millis()).unwrap_or(i64::MAX).max(1);
                 let _: () = self
                     .redis
                     .set(&subject.lock, 1, Some(Expiration::PX(ms)), None, false)
-                    .await
-                    .map_err(unavailable)?;
+                    .await?;
                 tracing::info!(failures, lock_secs = lock.as_secs(), key = %subject.lock, "login throttled");
             }
         }
@@ -139,15 +133,9 @@ impl LoginThrottle {
         let _: i64 = self
             .redis
             .del(vec![subject.failures.clone(), subject.lock.clone()])
-            .await
-            .map_err(unavailable)?;
+            .await?;
         Ok(())
     }
-}
-
-fn unavailable(err: tower_sessions_redis_store::fred::error::Error) -> AppError {
-    tracing::error!(%err, "login throttle store unavailable");
-    AppError::Unavailable
 }
 
 #[cfg(test)]

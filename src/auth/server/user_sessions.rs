@@ -28,11 +28,6 @@ fn index_key(user_id: i64) -> String {
     format!("user-sessions:{user_id}")
 }
 
-fn store_unavailable(err: impl std::fmt::Display) -> AppError {
-    tracing::error!(%err, "session store unavailable");
-    AppError::Unavailable
-}
-
 /// The Redis session store, plus the per-user index and the expiry rules.
 #[derive(Clone, Debug)]
 pub struct IndexedStore {
@@ -133,12 +128,7 @@ impl UserSessions {
     /// session ended by itself are dropped from the index on the way.
     async fn live(&self, user_id: i64) -> Result<Vec<(Id, SessionMeta)>, AppError> {
         let key = index_key(user_id);
-        let ids: Vec<String> = self
-            .store
-            .redis
-            .smembers(&key)
-            .await
-            .map_err(store_unavailable)?;
+        let ids: Vec<String> = self.store.redis.smembers(&key).await?;
         let mut live = Vec::with_capacity(ids.len());
         let mut stale = Vec::new();
         for raw in ids {
@@ -146,24 +136,14 @@ impl UserSessions {
                 stale.push(raw);
                 continue;
             };
-            let record = self
-                .store
-                .inner
-                .load(&id)
-                .await
-                .map_err(store_unavailable)?;
+            let record = self.store.inner.load(&id).await?;
             match record.as_ref().and_then(LoggedIn::from_record) {
                 Some(logged_in) if logged_in.user.id == user_id => live.push((id, logged_in.meta)),
                 _ => stale.push(raw),
             }
         }
         if !stale.is_empty() {
-            let _: i64 = self
-                .store
-                .redis
-                .srem(&key, stale)
-                .await
-                .map_err(store_unavailable)?;
+            let _: i64 = self.store.redis.srem(&key, stale).await?;
         }
         live.sort_by_key(|(_, meta)| std::cmp::Reverse(meta.created_at));
         Ok(live)
@@ -191,11 +171,7 @@ impl UserSessions {
     }
 
     async fn end(&self, user_id: i64, id: &Id) -> Result<(), AppError> {
-        self.store
-            .inner
-            .delete(id)
-            .await
-            .map_err(store_unavailable)?;
+        self.store.inner.delete(id).await?;
         self.forget(user_id, id).await
     }
 
@@ -203,12 +179,7 @@ impl UserSessions {
     /// before it creates the account: a session that cannot be stored would
     /// otherwise leave an account its owner was told was not created.
     pub async fn ensure_reachable(&self) -> Result<(), AppError> {
-        let _: String = self
-            .store
-            .redis
-            .ping(None)
-            .await
-            .map_err(store_unavailable)?;
+        let _: String = self.store.redis.ping(None).await?;
         Ok(())
     }
 
@@ -218,8 +189,7 @@ impl UserSessions {
             .store
             .redis
             .srem(index_key(user_id), id.to_string())
-            .await
-            .map_err(store_unavailable)?;
+            .await?;
         Ok(())
     }
 
