@@ -101,7 +101,7 @@ fn take_ready<S: Clone>(slot: &mut S) -> S {
 async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
     let mut req = limit_request_size(req, edge.body_timeout).await?;
     resolve_client_ip(&edge.proxies, &mut req);
-    match cross_site_refusal(&req) {
+    match cross_site_refusal(&edge.policy, &req) {
         Some(refused) => Err(refused),
         None => Ok(req),
     }

@@ -19,7 +19,14 @@ pub struct SecurityPolicy {
 
 /// Headers every response carries. Pages also get their own CSP (see
 /// [`page_csp`]); anything else (JSON, files) may load nothing at all.
+/// Pages, JSON answers and redirects are `no-store` unless they say
+/// otherwise (see [`is_never_stored`]).
 pub fn add_security_headers(policy: &SecurityPolicy, mut response: Response) -> Response {
+    if is_never_stored(&response) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name, value: &'static str| {
         headers
@@ -46,6 +53,26 @@ pub fn add_security_headers(policy: &SecurityPolicy, mut response: Response) -> 
         );
     }
     response
+}
+
+/// Whether a response must never be kept by a browser or a cache on the way:
+/// every page (it shows who is logged in, and carries a one-time CSP nonce),
+/// every JSON answer (the API answers for a session) and every redirect (a
+/// login's or logout's), unless it set its own `Cache-Control`. After a
+/// logout, Back on a shared computer then shows nothing of the log. The
+/// client bundle and public files keep their own caching.
+fn is_never_stored(response: &Response) -> bool {
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return false;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    response.status().is_redirection()
+        || content_type.starts_with("text/html")
+        || content_type.starts_with("application/json")
 }
 
 /// The page CSP: only this origin's scripts, the inline scripts Leptos marks
@@ -85,12 +112,12 @@ pub fn set_page_csp(options: &LeptosOptions) {
 
 /// The refusal (403) of a state-changing request that a browser says came from
 /// another site, in addition to SameSite=Lax cookies. Browsers send
-/// `Sec-Fetch-Site`; older ones send `Origin`, compared with `Host`. A client
-/// that sends neither (curl, a script) is not a browser and carries no
-/// ambient cookie, so it passes.
-pub fn cross_site_refusal(req: &Request) -> Option<Response> {
+/// `Sec-Fetch-Site`, and `Origin` on every POST; each one present must say
+/// this origin (see [`is_cross_site`]). A client that sends neither (curl, a
+/// script) is not a browser and carries no ambient cookie, so it passes.
+pub fn cross_site_refusal(policy: &SecurityPolicy, req: &Request) -> Option<Response> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || !is_cross_site(req.headers()) {
+    if safe || !is_cross_site(req.headers(), policy.https) {
         return None;
     }
     tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
@@ -105,27 +132,53 @@ pub fn cross_site_refusal(req: &Request) -> Option<Response> {
     )
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
+/// True when any signal the request carries says it came from elsewhere:
+/// a `Sec-Fetch-Site` other than `same-origin` or `none` (the user's own
+/// action), or an `Origin` that is not exactly this app's origin. The app's
+/// origin is its scheme (`https` when `COOKIE_SECURE` says it is served over
+/// HTTPS, else `http`), the `Host` the request was sent to, and the port:
+/// RFC 6454's same-origin rule, so `https://` for an `http` app, `ws://` or
+/// `ftp://` with the right host, or another port, are all foreign. No signal
+/// overrides a foreign one.
+fn is_cross_site(headers: &HeaderMap, https: bool) -> bool {
     let text = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
-        // `none` is the user's own action (typed URL, bookmark).
-        return !matches!(site, "same-origin" | "none");
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
-    match (text(header::ORIGIN), text(header::HOST)) {
-        (Some(origin), Some(host)) => origin_host(origin) != Some(host),
-        (Some(_), None) => true,
-        (None, _) => false,
+    let Some(origin) = text(header::ORIGIN) else {
+        return false;
+    };
+    let scheme = if https { "https" } else { "http" };
+    match text(header::HOST) {
+        Some(host) => !is_origin_of(origin, scheme, host),
+        None => true,
     }
 }
 
-/// `https://example.com:8443` -> `example.com:8443`; `null` -> None.
-fn origin_host(origin: &str) -> Option<&str> {
-    let (_, rest) = origin.split_once("://")?;
-    Some(rest.trim_end_matches('/'))
+/// Whether `origin` (as a browser serialises it: `scheme://host[:port]`,
+/// the port left out when it is the scheme's default) names `scheme` on
+/// `host` (a `Host` header, `host[:port]`). Host names compare without case.
+fn is_origin_of(origin: &str, scheme: &str, host: &str) -> bool {
+    let Some(origin_host) = origin
+        .strip_prefix(scheme)
+        .and_then(|rest| rest.strip_prefix("://"))
+    else {
+        return false;
+    };
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let canonical = |authority: &str| {
+        authority
+            .strip_suffix(default_port)
+            .unwrap_or(authority)
+            .to_ascii_lowercase()
+    };
+    !origin_host.contains(['/', '@']) && canonical(origin_host) == canonical(host)
 }
 
 #[cfg(test)]
@@ -140,38 +193,85 @@ mod tests {
         map
     }
 
+    fn cross_site(pairs: &[(&'static str, &str)]) -> bool {
+        is_cross_site(&headers(pairs), false)
+    }
+
     #[test]
     fn same_origin_and_non_browser_requests_pass() {
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "none")])));
-        assert!(!is_cross_site(&headers(&[
+        assert!(!cross_site(&[("sec-fetch-site", "same-origin")]));
+        assert!(!cross_site(&[("sec-fetch-site", "none")]));
+        assert!(!cross_site(&[
             ("origin", "http://127.0.0.1:3000"),
             ("host", "127.0.0.1:3000")
-        ])));
-        assert!(!is_cross_site(&headers(&[])));
+        ]));
+        assert!(!cross_site(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://App.Example"),
+            ("host", "app.example:80")
+        ]));
+        assert!(!is_cross_site(
+            &headers(&[("origin", "https://app.example"), ("host", "app.example")]),
+            true
+        ));
+        assert!(!cross_site(&[]));
+    }
+
+    #[test]
+    fn an_origin_must_match_in_scheme_host_and_port() {
+        for origin in [
+            "https://127.0.0.1:3000",
+            "ws://127.0.0.1:3000",
+            "ftp://127.0.0.1:3000",
+            "http://127.0.0.1:3001",
+            "http://127.0.0.1",
+            "http://127.0.0.1:3000.evil.example",
+            "http://user@127.0.0.1:3000",
+            "http://127.0.0.1:3000/",
+            "null",
+            "",
+        ] {
+            assert!(
+                cross_site(&[("origin", origin), ("host", "127.0.0.1:3000")]),
+                "{origin:?}"
+            );
+        }
+        // An HTTPS deployment refuses its plain-HTTP twin.
+        assert!(is_cross_site(
+            &headers(&[("origin", "http://app.example"), ("host", "app.example")]),
+            true
+        ));
+    }
+
+    #[test]
+    fn no_signal_overrides_a_foreign_one() {
+        assert!(cross_site(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://evil.example"),
+            ("host", "app.example"),
+        ]));
+        assert!(cross_site(&[
+            ("sec-fetch-site", "none"),
+            ("origin", "http://evil.example"),
+            ("host", "app.example"),
+        ]));
     }
 
     #[test]
     fn cross_site_and_same_site_subdomain_requests_are_refused() {
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(is_cross_site(&headers(&[
+        assert!(cross_site(&[("sec-fetch-site", "cross-site")]));
+        assert!(cross_site(&[("sec-fetch-site", "same-site")]));
+        assert!(cross_site(&[
             ("origin", "https://evil.example"),
             ("host", "app.example")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "null"),
-            ("host", "app.example")
-        ])));
+        ]));
+        assert!(cross_site(&[("origin", "null"), ("host", "app.example")]));
         // Sec-Fetch-Site wins over a matching Origin.
-        assert!(is_cross_site(&headers(&[
+        assert!(cross_site(&[
             ("sec-fetch-site", "cross-site"),
             ("origin", "http://app.example"),
             ("host", "app.example"),
-        ])));
+        ]));
     }
 
     #[test]

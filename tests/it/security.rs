@@ -331,7 +331,103 @@ async fn only_a_trusted_proxy_names_the_client_address(backend: Backend) {
     app.shutdown().await;
 }
 
+/// Origins that name this app's host but another scheme or port, or that a
+/// same-origin `Sec-Fetch-Site` would have waved through before.
+async fn an_origin_is_this_app_only_in_scheme_host_and_port(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("origin@example.com").await;
+    let created: Value = app
+        .post_form(
+            "/api/workouts/create",
+            &[("date", "2026-01-01"), ("kind", "Keep")],
+            Some(&cookie),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].to_string();
+    let (host, port) = (app.addr.ip(), app.addr.port());
+    let foreign = [
+        (None, format!("https://{host}:{port}")),
+        (None, format!("ws://{host}:{port}")),
+        (None, format!("ftp://{host}:{port}")),
+        (None, format!("http://{host}:{}", port.wrapping_add(1))),
+        (Some("same-origin"), "https://evil.example".to_owned()),
+        (Some("none"), "https://evil.example".to_owned()),
+    ];
+    for (site, origin) in &foreign {
+        let mut req = app
+            .client
+            .post(app.url("/api/workouts/delete"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .form(&[("id", id.as_str())]);
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", *site);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 403, "{origin} with {site:?}");
+    }
+    assert_eq!(deployment.workout_count().await, 1, "nothing was deleted");
+    app.shutdown().await;
+}
+
+/// A page, an API answer or a redirect that depends on the session is never
+/// kept by a browser or a cache; the bundle and public files keep theirs.
+async fn answers_that_depend_on_the_session_are_never_stored(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("nostore@example.com").await;
+    let no_store = |res: &reqwest::Response, what: &str| {
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{what}"
+        );
+    };
+    for path in ["/dashboard", "/account", "/", "/login", "/no-such-page"] {
+        no_store(&app.get_page(path, Some(&cookie)).await, path);
+    }
+    no_store(
+        &app.get_page("/dashboard", None).await,
+        "the redirect to /login",
+    );
+    for path in [
+        "/api/me",
+        "/api/current_user",
+        "/api/workouts/list",
+        "/api/workouts/summary",
+        "/api/account/sessions",
+        "/api/account/audit",
+    ] {
+        no_store(&app.post_form(path, &[], Some(&cookie)).await, path);
+    }
+    no_store(&app.me(None).await, "a 401");
+    let login = app.login("nostore@example.com", PASSWORD).await;
+    no_store(&login, "a login that sets the cookie");
+    let res = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        res.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store"),
+        "a public file"
+    );
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
+    an_origin_is_this_app_only_in_scheme_host_and_port,
+    answers_that_depend_on_the_session_are_never_stored,
     every_response_carries_security_headers_and_pages_a_nonce_csp,
     cross_site_posts_are_refused_before_they_change_anything,
     login_throttling_is_shared_by_two_instances_and_reveals_nothing,
