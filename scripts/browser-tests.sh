@@ -38,10 +38,12 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$work" --save "" --app
   --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log"
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# The environment beats .env, so a developer's own .env cannot leak in. In
-# PROD the cookie is `Secure` and `__Host-` prefixed, as in production:
-# Chromium accepts it over plain HTTP from 127.0.0.1, a trustworthy origin.
+# The environment beats .env, so a developer's own .env cannot leak in. The
+# app is served over plain HTTP here, so COOKIE_SECURE is off: with it on,
+# the app takes itself to be served over HTTPS and refuses the browser's
+# `Origin: http://…` as another origin, as it should.
 env LEPTOS_ENV=$leptos_env \
+  COOKIE_SECURE=false \
   LEPTOS_SITE_ADDR="127.0.0.1:$app_port" \
   REDIS_URL="redis://127.0.0.1:$redis_port" \
   DATABASE_URL="sqlite://$work/e2e.db" \

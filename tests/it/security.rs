@@ -409,12 +409,20 @@ async fn answers_that_depend_on_the_session_are_never_stored(backend: Backend) {
     no_store(&app.me(None).await, "a 401");
     let login = app.login("nostore@example.com", PASSWORD).await;
     no_store(&login, "a login that sets the cookie");
+    app.shutdown().await;
+
+    // A public file, from a site root of this test's own: a clean checkout
+    // has no `target/site` until the bundle is built.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("favicon.ico"), b"icon").unwrap();
+    let app = deployment.spawn_production_app(site.path()).await;
     let res = app
         .client
         .get(app.url("/favicon.ico"))
         .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), 200);
     assert_ne!(
         res.headers()
             .get("cache-control")
