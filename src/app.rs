@@ -48,6 +48,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The path of every page in [`Layout`]'s route table (a server test checks
+/// the two agree). Redirect targets are judged against it.
+pub const PAGES: [&str; 5] = ["/", "/signup", "/login", "/dashboard", "/account"];
+
 /// Pages that depend on who is logged in render only once that is known
 /// (`SsrMode::Async`), so the server can still answer with a redirect.
 #[component]

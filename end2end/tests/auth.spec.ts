@@ -86,3 +86,33 @@ test.describe("with JavaScript disabled", () => {
     await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
   });
 });
+
+test("no `next` value can lead a login anywhere but a page of this app", async ({ page }) => {
+  const email = uniqueEmail("next");
+  await signUp(page, email);
+  const targets: [string, RegExp][] = [
+    ["/..//evil.example", /\/dashboard$/],
+    ["/./x", /\/dashboard$/],
+    ["/a/../..//evil.example", /\/dashboard$/],
+    ["/%2e%2e//evil.example", /\/dashboard$/],
+    ["/\\evil.example", /\/dashboard$/],
+    ["/login", /\/dashboard$/],
+    ["/signup", /\/dashboard$/],
+    ["/api/logout", /\/dashboard$/],
+    ["/./account", /\/account$/],
+  ];
+  for (const [next, lands] of targets) {
+    await page.context().clearCookies();
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await waitForHydration(page);
+    await fillCredentials(page, email);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page, next).toHaveURL(lands);
+    await expect(page.getByTestId("nav-email"), next).toHaveText(email);
+    // Logged in, the login page sends the browser on to the same place,
+    // from the server and from the client router.
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await expect(page, next).toHaveURL(lands);
+    await waitForHydration(page);
+  }
+});

@@ -3,7 +3,9 @@
 
 use crate::auth::activity::{AuditEvent, AuditKind, SessionInfo};
 use crate::auth::domain::{Email, Password};
-use crate::auth::server::{AuthSession, audit, confirm_password, require_user};
+use crate::auth::server::{
+    AuthSession, audit, confirm_password, credentials_changed, require_user,
+};
 use crate::error::AppError;
 use crate::server::request::{self, redirect_plain_form_post};
 
@@ -49,11 +51,7 @@ pub async fn change_password(current: &str, new: &str) -> Result<(), AppError> {
     })?;
     let hash = state.passwords.hash(new).await?;
     state.db.set_password_hash(user.id, &hash).await?;
-    state
-        .sessions
-        .revoke_all_except(user.id, session.id())
-        .await?;
-    session.cycle_id().await?;
+    credentials_changed(&state, &session, user.id, &hash).await?;
     audit(&state, user.id, AuditKind::PasswordChanged).await;
     tracing::info!(user_id = user.id, "password changed");
     redirect_plain_form_post("/account");

@@ -131,33 +131,58 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Where to send the browser after logging in: only a path on this site, so the
-/// `next` parameter cannot be turned into an open redirect.
+/// Where to send the browser after logging in: one of this app's pages (not
+/// the login or signup page, which would loop), with its query.
+///
+/// The raw value is resolved as the browser's router will resolve it (the
+/// WHATWG URL rules: dot segments, `%2e`, backslashes, stripped tabs and
+/// newlines) before it is judged, so `/..//evil.example`, which a prefix
+/// check takes for a local path, is seen for what it is: another host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextPath(String);
 
 impl NextPath {
     pub const DEFAULT: &'static str = "/dashboard";
+    const MAX_LEN: usize = 512;
 
-    /// Falls back to the dashboard for anything that is not a plain local path.
+    /// Falls back to the dashboard for anything that is not one of the
+    /// pages a login may lead to.
     pub fn parse_or_default(raw: Option<&str>) -> Self {
-        match raw.map(str::trim) {
-            Some(path) if Self::is_local(path) => Self(path.to_owned()),
-            _ => Self(Self::DEFAULT.to_owned()),
-        }
+        raw.and_then(Self::parse)
+            .unwrap_or_else(|| Self(Self::DEFAULT.to_owned()))
     }
 
-    fn is_local(path: &str) -> bool {
-        path.starts_with('/')
-            && !path.starts_with("//")
-            && !path.contains('\\')
-            && !path.chars().any(char::is_control)
-            && path.len() <= 512
+    fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if !raw.starts_with('/') || raw.len() > Self::MAX_LEN {
+            return None;
+        }
+        let page = resolve_page(raw)?;
+        let path = page.split('?').next().unwrap_or_default();
+        (!matches!(path, "/login" | "/signup")).then_some(Self(page))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `raw` (a path, absolute or relative to the site's root) resolved as a
+/// browser would, when it names one of this app's pages ([`crate::app::PAGES`])
+/// on this app's origin: that page's path and query (`/dashboard?before=…`),
+/// without any fragment. `None` for another origin, an API endpoint, or any
+/// path the app has no page for.
+pub fn resolve_page(raw: &str) -> Option<String> {
+    // A placeholder origin: only whether the result stays on it matters.
+    let base = url::Url::parse("http://app.invalid/").expect("a valid base URL");
+    let url = base.join(raw).ok()?;
+    if url.origin() != base.origin() || !crate::app::PAGES.contains(&url.path()) {
+        return None;
+    }
+    Some(match url.query() {
+        Some(query) if !query.is_empty() => format!("{}?{query}", url.path()),
+        _ => url.path().to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -279,10 +304,44 @@ mod tests {
             Some("/\\evil.example"),
             Some("dashboard"),
             Some("/a\r\nSet-Cookie: x"),
+            // Dot segments, and their encoded and whitespace-split siblings,
+            // that resolve to another host.
+            Some("/..//evil.example"),
+            Some("/a/../..//evil.example"),
+            Some("/%2e%2e//evil.example"),
+            Some("/.%2E//evil.example"),
+            Some("/\t/evil.example"),
+            Some("/\n/evil.example/dashboard"),
+            Some("/..\\/evil.example"),
+            // This app, but not a page a login leads to.
+            Some("/login"),
+            Some("/signup?next=/login"),
+            Some("/./login"),
+            Some("/api/logout"),
+            Some("/api/account/delete"),
+            Some("/pkg/workout_log.js"),
+            Some("/no-such-page"),
         ] {
             assert_eq!(
                 NextPath::parse_or_default(raw).as_str(),
                 "/dashboard",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn next_path_resolves_dot_segments_to_the_page_they_name() {
+        for (raw, page) in [
+            ("/./account", "/account"),
+            ("/a/../account", "/account"),
+            ("/dashboard/..", "/"),
+            ("/%2e/dashboard?before=x#top", "/dashboard?before=x"),
+            ("/", "/"),
+        ] {
+            assert_eq!(
+                NextPath::parse_or_default(Some(raw)).as_str(),
+                page,
                 "{raw:?}"
             );
         }
@@ -311,6 +370,18 @@ mod tests {
                     }
                     Err(err) => prop_assert_eq!(err.field(), Some("email")),
                 }
+            }
+
+            /// Whatever `next` says, the target is one of this app's pages,
+            /// and resolving it again changes nothing (what the router gets).
+            #[test]
+            fn any_next_is_one_of_this_apps_pages(raw in prop_oneof!["[/.\\\\%2eE\t\nadshbor?#:@]{0,24}", any::<String>()]) {
+                let next = NextPath::parse_or_default(Some(&raw));
+                let path = next.as_str().split('?').next().unwrap();
+                prop_assert!(crate::app::PAGES.contains(&path));
+                prop_assert!(path != "/login" && path != "/signup");
+                let again = resolve_page(next.as_str());
+                prop_assert_eq!(again.as_deref(), Some(next.as_str()));
             }
 
             /// Length is counted in characters after NFKC, never bytes.

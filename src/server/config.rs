@@ -35,6 +35,10 @@ pub struct SessionConfig {
     /// Whether the key came from configuration; an ephemeral key means sessions
     /// do not survive a restart.
     pub key_is_ephemeral: bool,
+    /// Earlier keys (`SESSION_SECRET_FALLBACKS`, comma-separated, each in
+    /// `SESSION_SECRET`'s format): they verify cookies, never sign them, so
+    /// a rotated secret logs nobody out (see `server::sessions::CookieKeys`).
+    pub retired_keys: Vec<Key>,
     /// Adds `Secure` to the cookie (and the `__Host-` name prefix).
     pub cookie_secure: bool,
     /// When sessions end.
@@ -186,6 +190,10 @@ impl Config {
             None if production => return Err(ConfigError::MissingSessionSecret),
             None => (Key::generate(), true),
         };
+        let retired_keys = match var("SESSION_SECRET_FALLBACKS") {
+            Some(list) => parse_retired_keys(&list)?,
+            None => Vec::new(),
+        };
         let cookie_secure = match var("COOKIE_SECURE") {
             Some(value) => parse_bool("COOKIE_SECURE", &value)?,
             // Production is served over HTTPS; plain-HTTP localhost development is not.
@@ -239,6 +247,7 @@ impl Config {
             session: SessionConfig {
                 key,
                 key_is_ephemeral,
+                retired_keys,
                 cookie_secure,
                 timeouts: SessionTimeouts {
                     inactivity: inactivity_timeout,
@@ -300,6 +309,23 @@ fn parse_session_key(secret: &str) -> Result<Key, ConfigError> {
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(secret))
         .map_err(|_| ConfigError::WeakSessionSecret)?;
     Key::try_from(bytes.as_slice()).map_err(|_| ConfigError::WeakSessionSecret)
+}
+
+/// `SESSION_SECRET_FALLBACKS`: keys in `SESSION_SECRET`'s format, separated
+/// by commas. An error names the entry by its position, never its value.
+fn parse_retired_keys(list: &str) -> Result<Vec<Key>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .enumerate()
+        .map(|(index, entry)| {
+            parse_session_key(entry).map_err(|_| ConfigError::Invalid {
+                name: "SESSION_SECRET_FALLBACKS",
+                value: format!("entry {} (not shown)", index + 1),
+                expected: "comma-separated secrets, each base64 for at least 64 random bytes, like SESSION_SECRET",
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -406,6 +432,36 @@ mod tests {
         );
         assert_eq!(config.request_body_timeout, Duration::from_secs(10));
         assert_eq!(config.shutdown_grace, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn retired_secrets_are_a_comma_separated_list_and_a_bad_one_is_named_not_shown() {
+        let other = base64::engine::general_purpose::STANDARD.encode([9u8; 64]);
+        let list = format!("{}, {other},", secret());
+        let config = parse(
+            Env::PROD,
+            &[
+                ("SESSION_SECRET", &secret()),
+                ("SESSION_SECRET_FALLBACKS", &list),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.session.retired_keys.len(), 2);
+        assert_eq!(config.session.retired_keys[1], Key::from(&[9u8; 64]));
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let err = parse(
+            Env::PROD,
+            &[
+                ("SESSION_SECRET", &secret()),
+                ("SESSION_SECRET_FALLBACKS", &format!("{other},{short}")),
+            ],
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("entry 2"), "{err}");
+        assert!(!err.to_string().contains(&short), "{err}");
+        let none = parse(Env::PROD, &[("SESSION_SECRET", &secret())]).unwrap();
+        assert!(none.session.retired_keys.is_empty());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! What every request passes before the session layer and its route, as one
 //! middleware: the size limits, the client's address, the cross-site check,
-//! and on the way out the 503 for a failed session save and the security
-//! headers. It also keeps one request's Leptos owner out of another's (see
+//! a cookie signed with a retired key re-signed, a form post's pinned
+//! `Referer` (see `form_redirect`), and on the way out
+//! the form post's relative Location, the anonymous answer for a session
+//! that ended under its request, the 503 for a failed session save and the
+//! security headers. It also keeps one request's Leptos owner out of another's (see
 //! [`without_stale_owner`]).
 //!
 //! One hand-written tower layer rather than a layer per step or
@@ -14,22 +17,28 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::response::Response;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures::future::BoxFuture;
 use leptos::prelude::Owner;
 use tower::{Layer, Service};
 
-use super::http::{limit_request_size, session_save_failure_is_unavailable};
+use super::form_redirect;
+use super::http::{error_response, limit_request_size, session_save_failure_is_unavailable};
 use super::proxy::{TrustedProxies, resolve_client_ip};
 use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
+use super::sessions::{CookieKeys, accept_retired_key, watch_for_ended_session};
+use crate::error::AppError;
 
 /// The deployment facts the edge needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Edge {
     pub policy: SecurityPolicy,
     pub proxies: TrustedProxies,
     /// How long a request body may take to arrive (`REQUEST_BODY_TIMEOUT`).
     pub body_timeout: Duration,
+    /// The session cookie's signing keys, current and retired.
+    pub cookie_keys: CookieKeys,
 }
 
 /// The edge as a layer, shared by every route's stack.
@@ -76,14 +85,58 @@ where
         let (edge, mut inner) = (self.edge.clone(), take_ready(&mut self.inner));
         Box::pin(async move {
             let response = match admit(&edge, req).await {
-                Ok(req) => {
-                    let Ok(response) = without_stale_owner(inner.call(req)).await;
+                Ok(mut req) => {
+                    let form_post = form_redirect::is_server_fn_post(&req);
+                    if form_post {
+                        form_redirect::pin_referer(&mut req, edge.policy.https);
+                    }
+                    let anonymous = AnonymousAnswer::of(&req);
+                    let (Ok(mut response), session_ended) =
+                        watch_for_ended_session(without_stale_owner(inner.call(req))).await;
+                    if session_ended {
+                        response = anonymous.into_response();
+                    } else if form_post {
+                        response = form_redirect::make_location_relative(response);
+                    }
                     session_save_failure_is_unavailable(response)
                 }
                 Err(refused) => refused,
             };
             Ok(add_security_headers(&edge.policy, response))
         })
+    }
+}
+
+/// What a request gets when its session ended (logged out or revoked
+/// elsewhere) while it ran, found as the session layer wrote it back: the
+/// answer an anonymous request gets, and no session written. A server
+/// function answers 401; a page is asked for again (a 303 to itself),
+/// which its cookie no longer opens, so it renders as an anonymous
+/// visitor's page or sends them to `/login`.
+enum AnonymousAnswer {
+    Unauthorized,
+    AskAgain(Uri),
+}
+
+impl AnonymousAnswer {
+    fn of(req: &Request) -> Self {
+        let page = matches!(*req.method(), Method::GET | Method::HEAD)
+            && !req.uri().path().starts_with("/api/");
+        if page {
+            Self::AskAgain(req.uri().clone())
+        } else {
+            Self::Unauthorized
+        }
+    }
+
+    fn into_response(self) -> Response {
+        match self {
+            Self::Unauthorized => error_response(&AppError::Unauthorized),
+            Self::AskAgain(uri) => {
+                let target = uri.path_and_query().map_or("/", |target| target.as_str());
+                Redirect::to(target).into_response()
+            }
+        }
     }
 }
 
@@ -101,10 +154,11 @@ fn take_ready<S: Clone>(slot: &mut S) -> S {
 async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
     let mut req = limit_request_size(req, edge.body_timeout).await?;
     resolve_client_ip(&edge.proxies, &mut req);
-    match cross_site_refusal(&edge.policy, &req) {
-        Some(refused) => Err(refused),
-        None => Ok(req),
+    if let Some(refused) = cross_site_refusal(&edge.policy, &req) {
+        return Err(refused);
     }
+    accept_retired_key(&edge.cookie_keys, &mut req);
+    Ok(req)
 }
 
 /// Runs a request's handling with no Leptos owner left on the thread by

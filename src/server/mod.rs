@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod edge;
+pub mod form_redirect;
 pub mod health;
 pub mod http;
 pub mod proxy;
@@ -100,6 +101,11 @@ impl Server {
             },
             proxies: config.trusted_proxies.clone(),
             body_timeout: config.request_body_timeout,
+            cookie_keys: sessions::CookieKeys {
+                name: sessions::cookie_name(config.session.cookie_secure),
+                current: config.session.key.clone(),
+                retired: config.session.retired_keys.clone(),
+            },
         };
         let router = router(
             state,
@@ -268,6 +274,15 @@ mod tests {
     use axum::serve::Listener as _;
 
     use super::*;
+
+    #[tokio::test]
+    async fn the_page_list_is_the_route_table() {
+        let mut routes: Vec<String> = route_list().iter().map(|r| r.path().to_owned()).collect();
+        let mut pages: Vec<String> = crate::app::PAGES.iter().map(|p| p.to_string()).collect();
+        routes.sort();
+        pages.sort();
+        assert_eq!(routes, pages);
+    }
 
     #[tokio::test]
     async fn accepted_connections_have_nagle_off() {

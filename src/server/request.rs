@@ -11,6 +11,7 @@ use leptos::prelude::{use_context, with_context};
 use tower_sessions::Session;
 
 use super::proxy::ClientIp;
+use super::sessions::SignedWithRetiredKey;
 use super::state::AppState;
 use crate::error::AppError;
 
@@ -55,6 +56,12 @@ pub fn state() -> Result<AppState, AppError> {
         tracing::debug!("no AppState in the Leptos context: the request was abandoned");
         AppError::Internal
     })
+}
+
+/// Whether this request's session cookie was signed with a retired key
+/// (see `server::sessions::accept_retired_key`).
+pub fn cookie_signed_with_retired_key() -> bool {
+    with_request(|parts| parts.extensions.get::<SignedWithRetiredKey>().map(|_| ())).is_some()
 }
 
 /// A form posted without JavaScript expects a redirect to `path`; the WASM

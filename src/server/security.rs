@@ -164,7 +164,7 @@ fn is_cross_site(headers: &HeaderMap, https: bool) -> bool {
 /// Whether `origin` (as a browser serialises it: `scheme://host[:port]`,
 /// the port left out when it is the scheme's default) names `scheme` on
 /// `host` (a `Host` header, `host[:port]`). Host names compare without case.
-fn is_origin_of(origin: &str, scheme: &str, host: &str) -> bool {
+pub(super) fn is_origin_of(origin: &str, scheme: &str, host: &str) -> bool {
     let Some(origin_host) = origin
         .strip_prefix(scheme)
         .and_then(|rest| rest.strip_prefix("://"))

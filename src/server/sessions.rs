@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use tower_sessions::cookie::SameSite;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use tower_sessions::cookie::{Cookie, CookieJar, Key, SameSite};
 use tower_sessions::service::SignedCookie;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_redis_store::fred::prelude::{
@@ -16,6 +18,31 @@ use super::config::SessionConfig;
 use crate::auth::server::IndexedStore;
 
 const POOL_SIZE: usize = 4;
+
+tokio::task_local! {
+    /// Set when the session store found this request's session gone as it
+    /// wrote it back (see [`note_session_ended`]).
+    static SESSION_ENDED: std::cell::Cell<bool>;
+}
+
+/// Tells the request being served that its session ended (logged out or
+/// revoked elsewhere, or expired) while it ran, so nothing was written back.
+/// The store calls this from inside the request's task, where the session
+/// layer saves; outside [`watch_for_ended_session`] it does nothing.
+pub fn note_session_ended() {
+    let _ = SESSION_ENDED.try_with(|ended| ended.set(true));
+}
+
+/// Runs a request and says whether its session ended under it (see
+/// [`note_session_ended`]).
+pub async fn watch_for_ended_session<F: Future>(request: F) -> (F::Output, bool) {
+    SESSION_ENDED
+        .scope(std::cell::Cell::new(false), async move {
+            let output = request.await;
+            (output, SESSION_ENDED.with(std::cell::Cell::get))
+        })
+        .await
+}
 
 pub type SessionLayer = SessionManagerLayer<IndexedStore, SignedCookie>;
 
@@ -74,4 +101,132 @@ pub fn session_layer(store: IndexedStore, config: &SessionConfig) -> SessionLaye
         .with_secure(config.cookie_secure)
         .with_expiry(Expiry::OnSessionEnd)
         .with_signed(config.key.clone())
+}
+
+/// The keys session cookies are signed with: the current one
+/// (`SESSION_SECRET`), which signs every cookie the app sends, and retired
+/// ones (`SESSION_SECRET_FALLBACKS`), which only verify, so that rotating
+/// the secret logs nobody out (as express-session's secret list and
+/// Django's `SECRET_KEY_FALLBACKS` do).
+#[derive(Clone)]
+pub struct CookieKeys {
+    pub name: &'static str,
+    pub current: Key,
+    pub retired: Vec<Key>,
+}
+
+/// Marks a request whose session cookie was signed with a retired key: its
+/// session is written back, so the browser gets the cookie signed with the
+/// current key in this response.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedWithRetiredKey;
+
+/// Before the session layer (which knows one key): a session cookie that
+/// only a retired key verifies is re-signed with the current key in the
+/// request, and the request marked [`SignedWithRetiredKey`]. Anything else
+/// is left alone; with no retired keys this does nothing.
+pub fn accept_retired_key(keys: &CookieKeys, req: &mut Request) {
+    if keys.retired.is_empty() {
+        return;
+    }
+    let Some(resigned) = resigned_cookie_header(keys, req.headers()) else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&resigned) {
+        req.headers_mut().remove(header::COOKIE);
+        req.headers_mut().insert(header::COOKIE, value);
+        req.extensions_mut().insert(SignedWithRetiredKey);
+    }
+}
+
+/// The request's cookies as one `Cookie` header, the session cookie
+/// re-signed with the current key, when a retired key (and not the current
+/// one) verifies it.
+fn resigned_cookie_header(keys: &CookieKeys, headers: &axum::http::HeaderMap) -> Option<String> {
+    let cookies: Vec<Cookie<'static>> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .map(Cookie::into_owned)
+        .collect();
+    let session = cookies.iter().find(|cookie| cookie.name() == keys.name)?;
+    let mut jar = CookieJar::new();
+    jar.add_original(session.clone());
+    if jar.signed(&keys.current).get(keys.name).is_some() {
+        return None;
+    }
+    let id = keys
+        .retired
+        .iter()
+        .find_map(|key| jar.signed(key).get(keys.name))?;
+    let mut signed = CookieJar::new();
+    signed
+        .signed_mut(&keys.current)
+        .add(Cookie::new(keys.name, id.value().to_owned()));
+    let resigned = signed.get(keys.name)?.value().to_owned();
+    let pairs: Vec<String> = cookies
+        .iter()
+        .map(|cookie| match cookie.name() == keys.name {
+            true => format!("{}={resigned}", keys.name),
+            false => format!("{}={}", cookie.name(), cookie.value()),
+        })
+        .collect();
+    Some(pairs.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed(key: &Key, value: &str) -> String {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(key).add(Cookie::new("id", value.to_owned()));
+        jar.get("id").unwrap().value().to_owned()
+    }
+
+    fn request(cookie: &str) -> Request {
+        Request::builder()
+            .header(header::COOKIE, cookie)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cookie_signed_with_a_retired_key_is_re_signed_with_the_current_one() {
+        let (old, new) = (Key::generate(), Key::generate());
+        let keys = CookieKeys {
+            name: "id",
+            current: new.clone(),
+            retired: vec![Key::generate(), old.clone()],
+        };
+        let mut req = request(&format!("theme=dark; id={}", signed(&old, "abc")));
+        accept_retired_key(&keys, &mut req);
+        assert_eq!(
+            req.headers()[header::COOKIE],
+            format!("theme=dark; id={}", signed(&new, "abc")).as_str()
+        );
+        assert!(req.extensions().get::<SignedWithRetiredKey>().is_some());
+    }
+
+    #[test]
+    fn current_forged_and_foreign_cookies_are_left_alone() {
+        let keys = CookieKeys {
+            name: "id",
+            current: Key::generate(),
+            retired: vec![Key::generate()],
+        };
+        for cookie in [
+            format!("id={}", signed(&keys.current, "abc")),
+            format!("id={}", signed(&Key::generate(), "abc")),
+            "id=abc".to_owned(),
+            "other=1".to_owned(),
+        ] {
+            let mut req = request(&cookie);
+            accept_retired_key(&keys, &mut req);
+            assert_eq!(req.headers()[header::COOKIE], cookie.as_str());
+            assert!(req.extensions().get::<SignedWithRetiredKey>().is_none());
+        }
+    }
 }

@@ -47,40 +47,80 @@ pub struct Summary {
 impl Summary {
     pub const WEEKS: usize = 8;
 
-    /// The earliest date [`Summary::from_daily_counts`] needs counts from.
-    pub fn window_start(today: Date) -> Date {
-        let weeks_back = Duration::weeks(Self::WEEKS as i64 - 1);
-        month_start(today).min(week_start(today) - weeks_back)
+    /// The dates [`Summary::from_daily_counts`] needs counts for: from the
+    /// oldest week on the chart (or the first of the month, if earlier) to
+    /// the end of this week or this month, whichever is later.
+    pub fn window(today: Date) -> Period {
+        let (week, month) = (Period::week_of(today), Period::month_of(today));
+        let oldest_week = week.starts - Duration::weeks(Self::WEEKS as i64 - 1);
+        Period {
+            starts: month.starts.min(oldest_week),
+            ends: month.ends.max(week.ends),
+        }
     }
 
-    /// Buckets per-day counts (from [`Summary::window_start`] on) into the
-    /// week, the month and the last eight weeks.
+    /// Buckets per-day counts into this week, this month and the last eight
+    /// weeks. Each figure counts only the days inside its own period, so a
+    /// workout dated tomorrow (allowed, for a user a time zone ahead) that
+    /// falls in next month or next week counts in neither this month nor
+    /// this week.
     pub fn from_daily_counts(today: Date, total: u32, days: &[(Date, u32)]) -> Self {
-        let this_week_starts = week_start(today);
-        let count_from = |start: Date, end: Option<Date>| -> u32 {
+        let count_in = |period: Period| -> u32 {
             days.iter()
-                .filter(|(day, _)| *day >= start && end.is_none_or(|end| *day < end))
+                .filter(|(day, _)| period.contains(*day))
                 .map(|(_, count)| count)
                 .sum()
         };
+        let this_week = Period::week_of(today);
         let weeks = (0..Self::WEEKS as i64)
             .rev()
             .map(|back| {
-                let starts = this_week_starts - Duration::weeks(back);
-                let ends = (back > 0).then(|| starts + Duration::weeks(1));
+                let week = Period::week_of(this_week.starts - Duration::weeks(back));
                 WeekCount {
-                    starts,
-                    count: count_from(starts, ends),
+                    starts: week.starts,
+                    count: count_in(week),
                 }
             })
             .collect();
         Self {
             today,
-            this_week: count_from(this_week_starts, None),
-            this_month: count_from(month_start(today), None),
+            this_week: count_in(this_week),
+            this_month: count_in(Period::month_of(today)),
             total,
             weeks,
         }
+    }
+}
+
+/// A run of calendar days: `starts` is the first, `ends` the first day after
+/// (half-open, so consecutive periods neither overlap nor leave gaps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub starts: Date,
+    pub ends: Date,
+}
+
+impl Period {
+    /// The Monday-to-Sunday week (ISO 8601) that holds `date`.
+    pub fn week_of(date: Date) -> Self {
+        let starts = week_start(date);
+        Self {
+            starts,
+            ends: starts + Duration::weeks(1),
+        }
+    }
+
+    /// The calendar month that holds `date`.
+    pub fn month_of(date: Date) -> Self {
+        let starts = month_start(date);
+        Self {
+            starts,
+            ends: starts + Duration::days(i64::from(date.month().length(date.year()))),
+        }
+    }
+
+    pub fn contains(self, day: Date) -> bool {
+        self.starts <= day && day < self.ends
     }
 }
 
@@ -613,7 +653,13 @@ mod tests {
             (date!(2026 - 10 - 05), 5), // the Monday that starts the oldest week shown
             (date!(2026 - 10 - 04), 7), // before the chart
         ];
-        assert_eq!(Summary::window_start(TODAY), date!(2026 - 10 - 05));
+        assert_eq!(
+            Summary::window(TODAY),
+            Period {
+                starts: date!(2026 - 10 - 05),
+                ends: date!(2026 - 12 - 01)
+            }
+        );
         let summary = Summary::from_daily_counts(TODAY, 30, &days);
         assert_eq!(
             (summary.this_week, summary.this_month, summary.total),
@@ -635,9 +681,45 @@ mod tests {
         );
         // At the end of a long month the eight weeks still reach further back.
         assert_eq!(
-            Summary::window_start(date!(2026 - 03 - 31)),
+            Summary::window(date!(2026 - 03 - 31)).starts,
             date!(2026 - 02 - 09)
         );
+    }
+
+    #[test]
+    fn each_figure_counts_only_days_inside_its_period() {
+        // Monday 30 Nov: tomorrow is in this week but next month.
+        let monday = date!(2026 - 11 - 30);
+        let days = [(date!(2026 - 12 - 01), 1), (monday, 2)];
+        let s = Summary::from_daily_counts(monday, 3, &days);
+        assert_eq!((s.this_week, s.this_month), (3, 2));
+        // Sunday 29 Nov: tomorrow is in this month but next week.
+        let sunday = date!(2026 - 11 - 29);
+        let days = [(date!(2026 - 11 - 30), 1), (sunday, 2)];
+        let s = Summary::from_daily_counts(sunday, 3, &days);
+        assert_eq!((s.this_week, s.this_month), (2, 3));
+        assert_eq!(s.weeks.last().unwrap().count, 2, "the chart's week too");
+        // Thursday 31 Dec: tomorrow is next month and next year.
+        let s = Summary::from_daily_counts(date!(2026 - 12 - 31), 1, &[(date!(2027 - 01 - 01), 1)]);
+        assert_eq!((s.this_week, s.this_month), (1, 0));
+    }
+
+    #[test]
+    fn periods_are_half_open_weeks_and_calendar_months() {
+        assert_eq!(
+            Period::month_of(date!(2028 - 02 - 10)),
+            Period {
+                starts: date!(2028 - 02 - 01),
+                ends: date!(2028 - 03 - 01)
+            }
+        );
+        assert_eq!(
+            Period::month_of(date!(2026 - 12 - 31)).ends,
+            date!(2027 - 01 - 01)
+        );
+        let week = Period::week_of(date!(2026 - 11 - 29));
+        assert!(week.contains(date!(2026 - 11 - 23)) && week.contains(date!(2026 - 11 - 29)));
+        assert!(!week.contains(date!(2026 - 11 - 30)) && !week.contains(date!(2026 - 11 - 22)));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use crate::common::{Backend, Deployment, TestApp, session_cookie};
+use crate::common::{Backend, Deployment, TestApp, session_cookie, session_id, session_store};
 use serde_json::Value;
+use tower_sessions::SessionStore as _;
 
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "brand new horse staple";
@@ -378,6 +379,72 @@ async fn remember_me_gives_a_persistent_cookie_for_the_configured_period(backend
     app.shutdown().await;
 }
 
+/// A login with the old password that was still running while the
+/// password changed leaves no session behind. Such a login checks the old
+/// hash before the change and saves its session after the change ended
+/// every other one; here that session is put back in Redis just after the
+/// change, as that login would have saved it. A session carries the
+/// version of the credentials it was made with, and one made with the old
+/// password is refused at its next request, on this instance at once and
+/// on another within the recheck period.
+async fn a_session_made_with_the_old_password_is_refused_after_a_change(backend: Backend) {
+    let deployment = Deployment::new(backend).with("SESSION_USER_RECHECK", "300ms");
+    let a = deployment.spawn_app().await;
+    let b = deployment.spawn_app().await;
+    let here = a.signed_up_cookie("race@example.com").await;
+    let here_key = deployment.redis.session_keys().pop().unwrap();
+    let (late_on_a, _) = login_cookie(&a, "race@example.com", PASSWORD, false).await;
+    let (late_on_b, _) = login_cookie(&b, "race@example.com", PASSWORD, false).await;
+    assert_eq!(
+        b.me(Some(&late_on_b)).await.status(),
+        200,
+        "b trusts the user"
+    );
+    let store = session_store(&deployment.redis.url()).await;
+    let mut saved = Vec::new();
+    for key in deployment.redis.session_keys() {
+        if key == here_key {
+            continue;
+        }
+        saved.push(store.load(&session_id(&key)).await.unwrap().unwrap());
+    }
+
+    let changed = a
+        .post_form(
+            "/api/account/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let here = session_cookie(changed.headers()).unwrap().pair();
+    // The late logins' sessions, saved after the change.
+    for mut record in saved {
+        assert!(store.load(&record.id).await.unwrap().is_none(), "ended");
+        store.create(&mut record).await.unwrap();
+    }
+    assert_eq!(deployment.redis.session_keys().len(), 3, "put back");
+
+    assert_eq!(a.me(Some(&late_on_a)).await.status(), 401, "at once here");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        b.me(Some(&late_on_b)).await.status(),
+        401,
+        "after the recheck there"
+    );
+    assert_eq!(a.me(Some(&here)).await.status(), 200);
+    assert_eq!(
+        deployment.redis.session_keys().len(),
+        1,
+        "the old sessions were destroyed"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request,
     log_out_everywhere_else_keeps_only_this_session,
@@ -386,4 +453,5 @@ crate::on_both_databases!(
     the_audit_trail_records_security_events_with_time_and_ip,
     reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end,
     remember_me_gives_a_persistent_cookie_for_the_configured_period,
+    a_session_made_with_the_old_password_is_refused_after_a_change,
 );

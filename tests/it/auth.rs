@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Backend, Deployment, session_cookie, set_cookies};
+use crate::common::{Backend, Deployment, session_cookie, session_id, session_store, set_cookies};
 use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
@@ -455,6 +455,112 @@ async fn a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself(backend:
     app.shutdown().await;
 }
 
+/// A session logged out or revoked while one of its requests runs stays
+/// ended. The request, due to write the session back (an activity
+/// refresh), answers as an anonymous request would, 401, where it answered
+/// 503 ("failed to save session"), and nothing is written back to Redis.
+async fn a_session_ended_under_a_running_request_answers_as_anonymous(backend: Backend) {
+    // Any request after a second refreshes the session.
+    let deployment = Deployment::new(backend).with("SESSION_REFRESH_FRACTION", "0.00001");
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("ended@example.com").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    // The write waits on a lock of the workouts table, its session loaded
+    // and due a refresh, while the session is revoked.
+    let pool = deployment.db.connect().await;
+    let mut lock = pool.begin().await.unwrap();
+    let hold = match backend {
+        Backend::Postgres => "LOCK TABLE workouts IN EXCLUSIVE MODE",
+        Backend::Sqlite => "DELETE FROM workouts WHERE id = -1", // takes the write lock
+    };
+    sqlx::query(hold).execute(&mut *lock).await.unwrap();
+    let request = app
+        .client
+        .post(app.url("/api/workouts/create"))
+        .header("cookie", &cookie)
+        .form(&[("date", "2026-01-05"), ("kind", "Run")])
+        .send();
+    let pending = tokio::spawn(request);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sessions = deployment.redis.session_keys();
+    assert_eq!(sessions.len(), 1);
+    deployment.redis.cli(&["DEL", &sessions[0]]).unwrap();
+    lock.rollback().await.unwrap();
+    pool.close().await;
+
+    let res = pending.await.unwrap().unwrap();
+    assert_eq!(res.status(), 401, "as anonymous, not 503");
+    assert!(set_cookies(res.headers()).is_empty(), "no cookie");
+    assert!(
+        deployment.redis.session_keys().is_empty(),
+        "the ended session is not written back"
+    );
+    assert_eq!(app.me(Some(&cookie)).await.status(), 401);
+    app.shutdown().await;
+}
+
+/// Rotating `SESSION_SECRET` logs nobody out. With the old secret moved to
+/// `SESSION_SECRET_FALLBACKS`, a cookie it signed still opens its session
+/// after the restart, and the answer re-signs the cookie with the new
+/// secret, which then works on its own once the old one is dropped. During
+/// a rolling deploy, an instance still signing with the old secret (the new
+/// one listed as a fallback) and one signing with the new (the old listed)
+/// accept each other's cookies.
+async fn rotating_the_session_secret_logs_nobody_out(backend: Backend) {
+    use base64::Engine as _;
+    let secret = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 64]);
+    let (old, new) = (secret(1), secret(2));
+    let mut deployment = Deployment::new(backend).with("SESSION_SECRET", &old);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("rotate@example.com").await;
+    app.shutdown().await;
+
+    deployment.vars.insert("SESSION_SECRET".into(), new.clone());
+    deployment
+        .vars
+        .insert("SESSION_SECRET_FALLBACKS".into(), old.clone());
+    let app = deployment.spawn_app().await;
+    let res = app.me(Some(&cookie)).await;
+    assert_eq!(res.status(), 200, "the old secret still verifies");
+    let resigned = session_cookie(res.headers())
+        .expect("the cookie comes back signed with the new secret")
+        .pair();
+    assert_ne!(resigned, cookie);
+    app.shutdown().await;
+
+    deployment.vars.remove("SESSION_SECRET_FALLBACKS");
+    let app = deployment.spawn_app().await;
+    assert_eq!(app.me(Some(&resigned)).await.status(), 200);
+    assert_eq!(
+        app.me(Some(&cookie)).await.status(),
+        401,
+        "once dropped, the old secret verifies nothing"
+    );
+    app.shutdown().await;
+
+    // A rolling deploy: both instances at once, one on each side.
+    deployment.vars.insert("SESSION_SECRET".into(), old.clone());
+    deployment
+        .vars
+        .insert("SESSION_SECRET_FALLBACKS".into(), new.clone());
+    let before = deployment.spawn_app().await;
+    deployment.vars.insert("SESSION_SECRET".into(), new.clone());
+    deployment
+        .vars
+        .insert("SESSION_SECRET_FALLBACKS".into(), old.clone());
+    let after = deployment.spawn_app().await;
+    let res = before.login("rotate@example.com", PASSWORD).await;
+    let signed_old = session_cookie(res.headers()).unwrap().pair();
+    let res = after.me(Some(&signed_old)).await;
+    assert_eq!(res.status(), 200);
+    let signed_new = session_cookie(res.headers()).unwrap().pair();
+    assert_eq!(before.me(Some(&signed_new)).await.status(), 200);
+    assert_eq!(after.me(Some(&signed_new)).await.status(), 200);
+    before.shutdown().await;
+    after.shutdown().await;
+}
+
 crate::on_both_databases!(
     signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout,
     secure_mode_marks_the_cookie_secure_with_a_host_prefix,
@@ -471,21 +577,9 @@ crate::on_both_databases!(
     a_user_deleted_behind_the_apps_back_is_noticed_within_the_recheck_period,
     a_session_whose_user_was_deleted_is_destroyed,
     a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself,
+    a_session_ended_under_a_running_request_answers_as_anonymous,
+    rotating_the_session_secret_logs_nobody_out,
 );
-
-/// The app's session records in `redis_url`, read and written directly.
-async fn session_store(
-    redis_url: &str,
-) -> tower_sessions_redis_store::RedisStore<tower_sessions_redis_store::fred::prelude::Pool> {
-    use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config, Pool};
-    let pool = Pool::new(Config::from_url(redis_url).unwrap(), None, None, None, 1).unwrap();
-    pool.init().await.unwrap();
-    tower_sessions_redis_store::RedisStore::new(pool)
-}
-
-fn session_id(key: &str) -> tower_sessions::session::Id {
-    std::str::FromStr::from_str(key).unwrap()
-}
 
 /// Rewrites a stored session record in the layout releases before the typed
 /// session wrote: three keys (`user_id`, `email`, `meta`), the metadata as a

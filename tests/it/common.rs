@@ -659,3 +659,17 @@ impl Drop for TestSentinel {
         let _ = self.child.wait();
     }
 }
+
+/// The app's session records in `redis_url`, read and written directly.
+pub async fn session_store(
+    redis_url: &str,
+) -> tower_sessions_redis_store::RedisStore<tower_sessions_redis_store::fred::prelude::Pool> {
+    use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config, Pool};
+    let pool = Pool::new(Config::from_url(redis_url).unwrap(), None, None, None, 1).unwrap();
+    pool.init().await.unwrap();
+    tower_sessions_redis_store::RedisStore::new(pool)
+}
+
+pub fn session_id(key: &str) -> tower_sessions::session::Id {
+    std::str::FromStr::from_str(key).unwrap()
+}

@@ -155,6 +155,79 @@ async fn plain_form_signup_and_logout_work_without_javascript(backend: Backend) 
     app.shutdown().await;
 }
 
+/// A form post's redirect is a page of this app, whatever the request's
+/// `Referer` says: a failed login with a foreign Referer, or none, goes back
+/// to `/login` with its error; a Referer on this origin keeps its page and
+/// query but not an error left by an earlier post.
+async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("referer@example.com").await;
+    let post =
+        |path: &'static str, referer: Option<String>, form: Vec<(&'static str, &'static str)>| {
+            let mut req = app
+                .client
+                .post(app.url(path))
+                .header("accept", "text/html")
+                .header("cookie", &cookie)
+                .form(&form);
+            if let Some(referer) = referer {
+                req = req.header("referer", referer);
+            }
+            async move {
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 302, "{path}");
+                res.headers()["location"].to_str().unwrap().to_owned()
+            }
+        };
+    let bad_login = || {
+        vec![
+            ("email", "referer@example.com"),
+            ("password", "wrong password"),
+        ]
+    };
+    let other_port = format!("http://127.0.0.1:{}/login", app.addr.port() + 1);
+    for referer in [
+        Some("https://evil.example/x".to_owned()),
+        Some(other_port),
+        Some(app.url("/..//evil.example")),
+        Some(app.url("/api/logout")),
+        None,
+    ] {
+        let location = post("/api/login", referer.clone(), bad_login()).await;
+        assert!(
+            location.starts_with("/login?__path=%2Fapi%2Flogin&__err="),
+            "{referer:?}: {location}"
+        );
+    }
+    let location = post(
+        "/api/login",
+        Some(app.url("/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA")),
+        bad_login(),
+    )
+    .await;
+    assert!(
+        location.starts_with("/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err="),
+        "{location}"
+    );
+    assert_eq!(location.matches("__err=").count(), 1, "{location}");
+
+    let location = post(
+        "/api/workouts/create",
+        Some("https://evil.example/".into()),
+        vec![("kind", "Run")],
+    )
+    .await;
+    assert!(
+        location.starts_with("/dashboard?__path=%2Fapi%2Fworkouts%2Fcreate&__err="),
+        "{location}"
+    );
+    // A server function that names no page of its own.
+    let location = post("/api/me", Some("https://evil.example/x".into()), vec![]).await;
+    assert_eq!(location, "/");
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     the_dashboard_sends_anonymous_visitors_to_login_and_remembers_where_they_were_going,
     logged_in_users_see_their_email_and_skip_the_login_and_signup_pages,
@@ -162,4 +235,5 @@ crate::on_both_databases!(
     plain_form_login_redirects_to_the_page_the_user_wanted,
     a_failed_plain_form_login_returns_to_the_form_with_the_error,
     plain_form_signup_and_logout_work_without_javascript,
+    a_form_posts_redirect_is_never_built_from_a_foreign_referer,
 );

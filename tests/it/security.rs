@@ -179,8 +179,8 @@ async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing(backend
     let b = deployment.spawn_app().await;
     a.signed_up_cookie("target@example.com").await;
 
-    // Five free failures, alternating instances, then a sixth that locks.
-    for n in 0..6 {
+    // Five free attempts, alternating instances; the fifth locks.
+    for n in 0..5 {
         let app = if n % 2 == 0 { &a } else { &b };
         assert_eq!(
             app.login("target@example.com", "wrong guess")
@@ -230,7 +230,7 @@ async fn login_throttling_is_shared_by_two_instances_and_reveals_nothing(backend
 async fn one_address_guessing_many_emails_is_throttled(backend: Backend) {
     let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
-    for n in 0..21 {
+    for n in 0..20 {
         let res = app
             .login(&format!("guess{n}@example.com"), "wrong guess")
             .await;
@@ -433,9 +433,51 @@ async fn answers_that_depend_on_the_session_are_never_stored(backend: Backend) {
     app.shutdown().await;
 }
 
+/// A burst of wrong passwords cannot outrun the count: each attempt is
+/// counted and decided in one step before its password is checked, so of
+/// sixty sent at once for one account five are checked (401) and the rest
+/// refused (429); the right password straight after is refused too, and
+/// clears nothing. The same holds for thirty wrong current passwords sent
+/// at once to change_password (five checked, 422).
+async fn concurrent_password_attempts_are_counted_before_they_are_checked(backend: Backend) {
+    use futures::future::join_all;
+
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("burst@example.com").await;
+    let statuses = |responses: Vec<reqwest::Response>| {
+        let mut counts = std::collections::BTreeMap::new();
+        for res in responses {
+            *counts.entry(res.status().as_u16()).or_insert(0) += 1;
+        }
+        counts
+    };
+    let burst = join_all((0..60).map(|_| app.login("burst@example.com", "wrong guess"))).await;
+    assert_eq!(statuses(burst), [(401, 5), (429, 55)].into());
+    assert_eq!(app.login("burst@example.com", PASSWORD).await.status(), 429);
+    assert_eq!(
+        app.login("burst@example.com", "wrong guess").await.status(),
+        429,
+        "the refused right password cleared nothing"
+    );
+
+    let cookie = app.signed_up_cookie("confirm-burst@example.com").await;
+    let form = [
+        ("current_password", "not my password"),
+        ("new_password", "a brand new passphrase"),
+    ];
+    let burst = join_all(
+        (0..30).map(|_| app.post_form("/api/account/change_password", &form, Some(&cookie))),
+    )
+    .await;
+    assert_eq!(statuses(burst), [(422, 5), (429, 25)].into());
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     an_origin_is_this_app_only_in_scheme_host_and_port,
     answers_that_depend_on_the_session_are_never_stored,
+    concurrent_password_attempts_are_counted_before_they_are_checked,
     every_response_carries_security_headers_and_pages_a_nonce_csp,
     cross_site_posts_are_refused_before_they_change_anything,
     login_throttling_is_shared_by_two_instances_and_reveals_nothing,

@@ -401,6 +401,68 @@ async fn a_write_for_a_user_deleted_moments_ago_is_refused_as_unauthorized(backe
     app.shutdown().await;
 }
 
+/// Each summary figure counts only the dates inside its period, down to the
+/// query: on Monday 30 November a workout dated 1 December (tomorrow, which
+/// the form allows) is this week's and not November's; on Sunday 29
+/// November, one dated the 30th is November's and not this week's.
+async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backend) {
+    use workout_log::server::config::DatabaseUrl;
+    use workout_log::server::db::Database;
+    use workout_log::workouts::domain::NewWorkout;
+
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("periods@example.com").await;
+    app.shutdown().await;
+    let pool = deployment.db.connect().await;
+    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind("periods@example.com")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let db = Database::connect(&DatabaseUrl::parse(&deployment.db.url()).unwrap())
+        .await
+        .unwrap();
+    let on = |date: Date| NewWorkout {
+        date,
+        kind: "Run".into(),
+        duration_minutes: None,
+        distance_m: None,
+        sets: None,
+        reps: None,
+        weight_g: None,
+        notes: String::new(),
+    };
+    for date in [
+        time::macros::date!(2026 - 12 - 01),
+        time::macros::date!(2026 - 11 - 30),
+        time::macros::date!(2026 - 11 - 29),
+        time::macros::date!(2026 - 10 - 31),
+    ] {
+        db.create_workout(user, &on(date)).await.unwrap();
+    }
+    let figures = |s: workout_log::workouts::domain::Summary| {
+        (
+            s.this_week,
+            s.this_month,
+            s.total,
+            s.weeks.last().unwrap().count,
+        )
+    };
+    let monday = db
+        .workout_summary(user, time::macros::date!(2026 - 11 - 30))
+        .await
+        .unwrap();
+    assert_eq!(figures(monday), (2, 2, 4, 2), "Monday 30 November");
+    let sunday = db
+        .workout_summary(user, time::macros::date!(2026 - 11 - 29))
+        .await
+        .unwrap();
+    assert_eq!(figures(sunday), (1, 2, 4, 1), "Sunday 29 November");
+    db.close().await;
+}
+
 crate::on_both_databases!(
     create_get_update_and_delete_a_workout,
     a_write_for_a_user_deleted_moments_ago_is_refused_as_unauthorized,
@@ -410,4 +472,5 @@ crate::on_both_databases!(
     paging_walks_every_workout_newest_first_exactly_once,
     the_summary_counts_this_week_this_month_the_total_and_eight_weeks,
     a_workout_request_from_a_deleted_users_session_destroys_the_session,
+    each_summary_figure_counts_only_dates_inside_its_period,
 );

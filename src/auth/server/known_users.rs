@@ -1,8 +1,9 @@
-//! Which users this process has lately found in the database.
+//! Which users this process has lately found in the database, with the
+//! version of their credentials it found.
 //!
-//! A session carries its user's id and email (an email never changes), so an
+//! A session carries its user's id, email and credentials version, so an
 //! authenticated request needs the database only to learn that the user still
-//! exists. The app's own account deletion ends every session of the account
+//! exists with those credentials. The app's own account deletion ends every session of the account
 //! at once, in Redis, on every instance; only a deletion behind the app's back
 //! (an operator, another service) needs the database to notice. So a user
 //! seen there is trusted to exist for a short while (`SESSION_USER_RECHECK`),
@@ -19,7 +20,8 @@ const MAX_ENTRIES: usize = 100_000;
 #[derive(Clone, Debug)]
 pub struct KnownUsers {
     trust_for: Duration,
-    seen: Arc<Mutex<HashMap<i64, Instant>>>,
+    /// User id -> when found, and the credentials version found.
+    seen: Arc<Mutex<HashMap<i64, (Instant, u64)>>>,
 }
 
 impl KnownUsers {
@@ -32,30 +34,43 @@ impl KnownUsers {
 
     /// The table; a panic elsewhere while it was held leaves it usable (every
     /// entry is a complete value).
-    fn table(&self) -> MutexGuard<'_, HashMap<i64, Instant>> {
+    fn table(&self) -> MutexGuard<'_, HashMap<i64, (Instant, u64)>> {
         self.seen
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether the user was found in the database within the trust period.
-    pub fn recently_seen(&self, user_id: i64) -> bool {
+    /// The user's credentials version, if the database was read for them
+    /// within the trust period.
+    pub fn recent_version(&self, user_id: i64) -> Option<u64> {
         let seen = self.table();
         seen.get(&user_id)
-            .is_some_and(|at| at.elapsed() < self.trust_for)
+            .filter(|(at, _)| at.elapsed() < self.trust_for)
+            .map(|(_, version)| *version)
     }
 
-    /// The database just returned this user.
-    pub fn seen_now(&self, user_id: i64) {
+    /// The database just returned this user, with these credentials (or
+    /// this process just changed them).
+    pub fn seen_now(&self, user_id: i64, credentials_version: u64) {
         let mut seen = self.table();
         if seen.len() >= MAX_ENTRIES && !seen.contains_key(&user_id) {
             let trust_for = self.trust_for;
-            seen.retain(|_, at| at.elapsed() < trust_for);
+            seen.retain(|_, (at, _)| at.elapsed() < trust_for);
             if seen.len() >= MAX_ENTRIES {
                 seen.clear();
             }
         }
-        seen.insert(user_id, Instant::now());
+        seen.insert(user_id, (Instant::now(), credentials_version));
+    }
+
+    /// A login just checked these credentials: remembered unless a fresher
+    /// word on them is already here. A password change on this instance
+    /// while the login ran has put the new version here, which a login
+    /// still holding the old one must not overwrite.
+    pub fn logged_in_now(&self, user_id: i64, credentials_version: u64) {
+        if self.recent_version(user_id).is_none() {
+            self.seen_now(user_id, credentials_version);
+        }
     }
 
     /// The database said this user is gone.
@@ -72,31 +87,43 @@ mod tests {
     #[test]
     fn a_user_is_trusted_for_the_period_and_no_longer() {
         let users = KnownUsers::new(Duration::from_millis(50));
-        assert!(!users.recently_seen(1));
-        users.seen_now(1);
-        assert!(users.recently_seen(1));
-        assert!(!users.recently_seen(2));
+        assert_eq!(users.recent_version(1), None);
+        users.seen_now(1, 40);
+        assert_eq!(users.recent_version(1), Some(40));
+        assert_eq!(users.recent_version(2), None);
+        users.seen_now(1, 41);
+        assert_eq!(users.recent_version(1), Some(41), "the latest version");
         std::thread::sleep(Duration::from_millis(60));
-        assert!(!users.recently_seen(1));
+        assert_eq!(users.recent_version(1), None);
+    }
+
+    #[test]
+    fn a_login_does_not_overwrite_what_a_password_change_just_recorded() {
+        let users = KnownUsers::new(Duration::from_secs(60));
+        users.logged_in_now(3, 1);
+        assert_eq!(users.recent_version(3), Some(1));
+        users.seen_now(3, 2); // the password changed
+        users.logged_in_now(3, 1); // a login that checked the old one ends
+        assert_eq!(users.recent_version(3), Some(2));
     }
 
     #[test]
     fn a_forgotten_user_is_checked_again() {
         let users = KnownUsers::new(Duration::from_secs(60));
-        users.seen_now(7);
+        users.seen_now(7, 1);
         users.forget(7);
-        assert!(!users.recently_seen(7));
+        assert_eq!(users.recent_version(7), None);
     }
 
     #[test]
     fn the_table_stays_bounded() {
         let users = KnownUsers::new(Duration::from_secs(60));
         for id in 0..(MAX_ENTRIES as i64 + 10) {
-            users.seen_now(id);
+            users.seen_now(id, 1);
         }
         assert!(users.seen.lock().unwrap().len() <= MAX_ENTRIES);
         assert!(
-            users.recently_seen(MAX_ENTRIES as i64 + 9),
+            users.recent_version(MAX_ENTRIES as i64 + 9).is_some(),
             "the newest entry is kept"
         );
     }

@@ -11,7 +11,7 @@
 //! - `passwords`: argon2id on the app's own hashing threads;
 //! - `password_policy`: what a new password may not be (the email, Django's
 //!   list of common passwords), as `Password::parse_new_for`;
-//! - `throttle`: failure counts and locks per email and IP, in Redis;
+//! - `throttle`: password attempts counted and locked per email and IP, in Redis;
 //! - `known_users`: which users this process found in the database lately.
 
 mod known_users;
@@ -47,7 +47,7 @@ pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError
 
     let hash = state.passwords.hash(password).await?;
     let user = state.db.create_user(&email, &hash).await?;
-    start_session(&state, &session, &user, false).await?;
+    start_session(&state, &session, &user, &hash, false).await?;
     audit(&state, user.id, AuditKind::SignedUp).await;
     tracing::info!(user_id = user.id, "signed up");
     redirect_plain_form_post(NextPath::DEFAULT);
@@ -65,8 +65,9 @@ pub async fn login(
     let password = Password::parse_candidate(password)?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     let ip = client_ip();
-    // Before any hashing: a locked email or IP costs the server nothing.
-    state.throttle.check(&email, ip).await?;
+    // Counted before any hashing: a locked email or IP costs the server
+    // nothing, and a burst cannot outrun the count.
+    state.throttle.attempt(&email, ip).await?;
 
     let account = state.db.find_credentials(&email).await?;
     let stored_hash = account
@@ -74,19 +75,19 @@ pub async fn login(
         .map(|account| account.password_hash.clone());
     // Runs a full argon2 verification even when there is no such account.
     let verified = state.passwords.verify(password, stored_hash).await?;
-    let user = match account {
-        Some(account) if verified => account.user,
+    let account = match account {
+        Some(account) if verified => account,
         account => {
             tracing::info!("failed login");
             if let Some(account) = account {
                 audit(&state, account.user.id, AuditKind::LoginFailed).await;
             }
-            state.throttle.record_failure(&email, ip).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
     state.throttle.record_success(&email).await?;
-    start_session(&state, &session, &user, remember).await?;
+    let user = account.user;
+    start_session(&state, &session, &user, &account.password_hash, remember).await?;
     audit(&state, user.id, AuditKind::LoggedIn).await;
     tracing::info!(user_id = user.id, remember, "logged in");
     redirect_plain_form_post(NextPath::parse_or_default(next).as_str());
@@ -146,47 +147,96 @@ async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
             return Ok(None);
         }
         Freshness::Refresh => session.touch(&mut logged_in, now).await?,
+        // Written back so that the response carries the cookie signed with
+        // the current key (see `server::sessions::accept_retired_key`).
+        Freshness::Valid if request::cookie_signed_with_retired_key() => {
+            session.touch(&mut logged_in, now).await?
+        }
         Freshness::Valid => {}
     }
-    let has_email = !logged_in.user.email.is_empty();
-    if has_email && state.known_users.recently_seen(user_id) {
+    let version = logged_in.meta.credentials_version;
+    let complete = !logged_in.user.email.is_empty() && version != 0;
+    if complete && state.known_users.recent_version(user_id) == Some(version) {
         return Ok(Some(logged_in.user));
     }
-    match state.db.find_user(user_id).await? {
-        Some(user) => {
-            state.known_users.seen_now(user_id);
-            if user.email != logged_in.user.email {
-                logged_in.user.email.clone_from(&user.email);
-                session.save(&logged_in).await?;
-            }
-            Ok(Some(user))
-        }
-        None => {
-            state.known_users.forget(user_id);
-            tracing::info!(user_id, "session refers to a deleted user; destroying it");
-            session.end().await?;
-            Ok(None)
-        }
+    let Some(stored) = state.db.find_credentials_of(user_id).await? else {
+        state.known_users.forget(user_id);
+        tracing::info!(user_id, "session refers to a deleted user; destroying it");
+        session.end().await?;
+        return Ok(None);
+    };
+    let current = stored.password_hash.credentials_version();
+    state.known_users.seen_now(user_id, current);
+    if version != 0 && version != current {
+        tracing::info!(
+            user_id,
+            "session made with earlier credentials; destroying it"
+        );
+        session.end().await?;
+        return Ok(None);
     }
+    // A session from an earlier release learns what it lacked.
+    if stored.user.email != logged_in.user.email || version == 0 {
+        logged_in.user.email.clone_from(&stored.user.email);
+        logged_in.meta.credentials_version = current;
+        session.save(&logged_in).await?;
+    }
+    Ok(Some(stored.user))
 }
 
 /// Logs `user` in on this request's session (a fresh id, the device and
 /// address of this request).
+///
+/// The session records the version of the credentials just checked
+/// (`hash`): if the password changed while this login ran, the next request
+/// finds the session older than the credentials and ends it.
 async fn start_session(
     state: &AppState,
     session: &AuthSession,
     user: &CurrentUser,
+    hash: &PasswordHashString,
     remember: bool,
 ) -> Result<(), AppError> {
     let meta = SessionMeta::new(
         &request::header(http::header::USER_AGENT).unwrap_or_default(),
         &client_ip().map(|ip| ip.to_string()).unwrap_or_default(),
         remember,
+        hash.credentials_version(),
         unix_now(),
         state.sessions.timeouts(),
     );
     session.start(user, meta).await?;
-    state.known_users.seen_now(user.id);
+    state
+        .known_users
+        .logged_in_now(user.id, hash.credentials_version());
+    Ok(())
+}
+
+/// After the user's password hash was replaced by `hash` (a change; a
+/// reset later): this request's session, if it is the user's, goes on
+/// under a new id with the new credentials; every other session ends; and
+/// any session made with the earlier hash, even one that a login still
+/// running creates after this, is refused at its next request (at once on
+/// this instance, within `SESSION_USER_RECHECK` on the others).
+pub async fn credentials_changed(
+    state: &AppState,
+    session: &AuthSession,
+    user_id: i64,
+    hash: &PasswordHashString,
+) -> Result<(), AppError> {
+    let version = hash.credentials_version();
+    state.known_users.seen_now(user_id, version);
+    state
+        .sessions
+        .revoke_all_except(user_id, session.id())
+        .await?;
+    if let Some(mut logged_in) = session.current().await?
+        && logged_in.user.id == user_id
+    {
+        logged_in.meta.credentials_version = version;
+        session.save(&logged_in).await?;
+        session.cycle_id().await?;
+    }
     Ok(())
 }
 
@@ -203,14 +253,14 @@ pub async fn confirm_password(
 ) -> Result<(), AppError> {
     let email = Email::parse(&user.email)?;
     let ip = client_ip();
-    state.throttle.check(&email, ip).await?;
     let wrong = || AppError::invalid(field, "That password is not correct");
     let candidate = Password::parse_candidate(raw).map_err(|_| wrong())?;
+    state.throttle.attempt(&email, ip).await?;
     let stored = state.db.password_hash_of(user.id).await?;
     if !state.passwords.verify(candidate, stored).await? {
-        state.throttle.record_failure(&email, ip).await?;
         return Err(wrong());
     }
+    state.throttle.record_success(&email).await?;
     if let Some(mut logged_in) = session.current().await? {
         logged_in.meta.password_confirmed_at = unix_now();
         session.save(&logged_in).await?;

@@ -16,6 +16,7 @@ use argon2::password_hash::{
     self, Output, ParamsString, PasswordHash, Salt, SaltString, rand_core::OsRng,
 };
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use sha2::Digest as _;
 use tokio::sync::oneshot;
 
 use crate::auth::domain::Password;
@@ -33,6 +34,18 @@ impl PasswordHashString {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Names this hash without revealing it: the first 8 bytes of its
+    /// SHA-256, never 0 (which a session saved before versions existed
+    /// holds). Every new hash has a new random salt, so any change of the
+    /// password, even to the same one, gives a new version. A session
+    /// records the version it was made with and is refused once the
+    /// stored hash has another (the idea of Django's session auth hash).
+    pub fn credentials_version(&self) -> u64 {
+        let digest = sha2::Sha256::digest(self.0.as_bytes());
+        let first: [u8; 8] = digest[..8].try_into().expect("SHA-256 is 32 bytes");
+        u64::from_be_bytes(first).max(1)
     }
 }
 

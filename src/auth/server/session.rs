@@ -58,6 +58,10 @@ pub struct SessionMeta {
     /// When the user last proved to know the password in this session: at
     /// login, signup, or confirming it on the account page.
     pub password_confirmed_at: i64,
+    /// The version of the user's credentials the session was made with
+    /// (`PasswordHashString::credentials_version`); 0 in a session saved
+    /// before sessions carried it, until its next check fills it in.
+    pub credentials_version: u64,
 }
 
 /// What a session check concluded.
@@ -75,6 +79,7 @@ impl SessionMeta {
         user_agent: &str,
         ip: &str,
         remembered: bool,
+        credentials_version: u64,
         now: i64,
         timeouts: &SessionTimeouts,
     ) -> Self {
@@ -92,6 +97,7 @@ impl SessionMeta {
             remembered,
             ends_at: now.saturating_add(secs(lifetime)),
             password_confirmed_at: now,
+            credentials_version,
         }
     }
 
@@ -127,19 +133,8 @@ impl SessionMeta {
 
 /// Stored as one flat array in field order: every authenticated request
 /// decodes it, and an array costs no key strings (docs/PERFORMANCE.md).
-type StoredForm = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    bool,
-    i64,
-    i64,
-);
-
+/// Sessions saved before `credentials_version` existed have ten elements
+/// and still read (see [`StoredVisitor`]).
 impl Serialize for LoggedIn {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // Destructured, so a field added to the structs but not here does not compile.
@@ -155,6 +150,7 @@ impl Serialize for LoggedIn {
                     remembered,
                     ends_at,
                     password_confirmed_at,
+                    credentials_version,
                 },
         } = self;
         (
@@ -168,6 +164,7 @@ impl Serialize for LoggedIn {
             remembered,
             ends_at,
             password_confirmed_at,
+            credentials_version,
         )
             .serialize(serializer)
     }
@@ -175,32 +172,49 @@ impl Serialize for LoggedIn {
 
 impl<'de> Deserialize<'de> for LoggedIn {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (
-            id,
-            email,
-            handle,
-            user_agent,
-            ip,
-            created_at,
-            last_active,
-            remembered,
-            ends_at,
-            password_confirmed_at,
-        ) = StoredForm::deserialize(deserializer)?;
-        Ok(Self {
-            user: CurrentUser { id, email },
+        deserializer.deserialize_seq(StoredVisitor)
+    }
+}
+
+/// Reads the array [`LoggedIn`] is stored as, with or without its last
+/// element.
+struct StoredVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StoredVisitor {
+    type Value = LoggedIn;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a logged-in session as an array of 10 or 11 elements")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LoggedIn, A::Error> {
+        Ok(LoggedIn {
+            user: CurrentUser {
+                id: element(&mut seq, 0)?,
+                email: element(&mut seq, 1)?,
+            },
             meta: SessionMeta {
-                handle,
-                user_agent,
-                ip,
-                created_at,
-                last_active,
-                remembered,
-                ends_at,
-                password_confirmed_at,
+                handle: element(&mut seq, 2)?,
+                user_agent: element(&mut seq, 3)?,
+                ip: element(&mut seq, 4)?,
+                created_at: element(&mut seq, 5)?,
+                last_active: element(&mut seq, 6)?,
+                remembered: element(&mut seq, 7)?,
+                ends_at: element(&mut seq, 8)?,
+                password_confirmed_at: element(&mut seq, 9)?,
+                credentials_version: seq.next_element()?.unwrap_or(0),
             },
         })
     }
+}
+
+/// The next element of a stored session, which must be there.
+fn element<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+    seq: &mut A,
+    index: usize,
+) -> Result<T, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| serde::de::Error::invalid_length(index, &StoredVisitor))
 }
 
 /// The metadata as earlier releases stored it under `meta`: a map, later an
@@ -228,6 +242,7 @@ impl LegacyMeta {
             ends_at: self.ends_at,
             // Their password was last proven at login.
             password_confirmed_at: self.created_at,
+            credentials_version: 0,
         }
     }
 }
@@ -403,7 +418,7 @@ mod tests {
     #[test]
     fn a_session_refreshes_after_a_fraction_and_expires_after_inactivity() {
         let t = timeouts();
-        let meta = SessionMeta::new("ua", "127.0.0.1", false, 0, &t);
+        let meta = SessionMeta::new("ua", "127.0.0.1", false, 9, 0, &t);
         assert_eq!(
             meta.freshness(5, &t),
             Freshness::Valid,
@@ -418,7 +433,7 @@ mod tests {
     #[test]
     fn activity_never_extends_a_session_past_its_absolute_lifetime() {
         let t = timeouts();
-        let mut meta = SessionMeta::new("ua", "ip", false, 0, &t);
+        let mut meta = SessionMeta::new("ua", "ip", false, 9, 0, &t);
         meta.last_active = 990;
         assert_eq!(meta.expires_at(&t), 1000);
         assert_eq!(meta.freshness(1000, &t), Freshness::Expired);
@@ -427,7 +442,7 @@ mod tests {
     #[test]
     fn a_remembered_session_lives_for_the_remember_period_whatever_its_activity() {
         let t = timeouts();
-        let meta = SessionMeta::new("ua", "ip", true, 0, &t);
+        let meta = SessionMeta::new("ua", "ip", true, 9, 0, &t);
         assert_eq!(meta.expires_at(&t), 10_000);
         assert_ne!(meta.freshness(5_000, &t), Freshness::Expired);
         assert_eq!(meta.freshness(10_000, &t), Freshness::Expired);
@@ -435,7 +450,7 @@ mod tests {
 
     #[test]
     fn a_logged_in_session_is_stored_as_one_array_and_read_back() {
-        let meta = SessionMeta::new("ua", "10.0.0.1", true, 7, &timeouts());
+        let meta = SessionMeta::new("ua", "10.0.0.1", true, 42, 7, &timeouts());
         let logged_in = LoggedIn {
             user: CurrentUser {
                 id: 3,
@@ -456,12 +471,24 @@ mod tests {
                 7,
                 true,
                 10_007,
-                7
+                7,
+                42
             ])
         );
         assert_eq!(
             serde_json::from_value::<LoggedIn>(stored.clone()).unwrap(),
             logged_in
+        );
+        // As the previous release stored it, without the credentials version.
+        let mut ten = stored.as_array().unwrap().clone();
+        ten.pop();
+        let read = serde_json::from_value::<LoggedIn>(ten.clone().into()).unwrap();
+        assert_eq!(read.meta.credentials_version, 0, "to be filled in");
+        assert_eq!(read.meta.handle, meta.handle);
+        ten.pop();
+        assert!(
+            serde_json::from_value::<LoggedIn>(ten.into()).is_err(),
+            "nine is too few"
         );
         let from_record = LoggedIn::from_record(&record(serde_json::json!({ KEY: stored })));
         assert_eq!(from_record, Some(logged_in));
@@ -503,8 +530,8 @@ mod tests {
     #[test]
     fn handles_are_random_and_long() {
         let t = timeouts();
-        let a = SessionMeta::new("ua", "ip", false, 0, &t).handle;
-        let b = SessionMeta::new("ua", "ip", false, 0, &t).handle;
+        let a = SessionMeta::new("ua", "ip", false, 9, 0, &t).handle;
+        let b = SessionMeta::new("ua", "ip", false, 9, 0, &t).handle;
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
     }

@@ -18,11 +18,13 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_redis_store::RedisStore;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, KeysInterface, Pool, SetsInterface};
+use tower_sessions_redis_store::fred::types::{Expiration, SetOptions};
 
 use super::session::{LoggedIn, SessionMeta};
 use crate::auth::activity::{SessionInfo, describe_user_agent};
 use crate::error::AppError;
 use crate::server::config::SessionTimeouts;
+use crate::server::sessions::note_session_ended;
 
 fn index_key(user_id: i64) -> String {
     format!("user-sessions:{user_id}")
@@ -56,6 +58,27 @@ impl IndexedStore {
             record.expiry_date = record.expiry_date.min(limit);
         }
         record
+    }
+
+    /// Replaces the stored record, in the encoding RedisStore reads
+    /// (MessagePack), with `SET … XX`: false, and nothing written, when the
+    /// session no longer exists.
+    async fn overwrite(&self, record: &Record) -> session_store::Result<bool> {
+        let value = rmp_serde::to_vec(record)
+            .map_err(|err| session_store::Error::Encode(err.to_string()))?;
+        let expire = Expiration::EXAT(record.expiry_date.unix_timestamp());
+        let replaced: Option<String> = self
+            .redis
+            .set(
+                record.id.to_string(),
+                value.as_slice(),
+                Some(expire),
+                Some(SetOptions::XX),
+                false,
+            )
+            .await
+            .map_err(|err| session_store::Error::Backend(err.to_string()))?;
+        Ok(replaced.is_some())
     }
 
     /// Adds a logged-in session's id to its user's index.
@@ -92,10 +115,20 @@ impl SessionStore for IndexedStore {
         self.index(&record.id, logged_in.as_ref()).await
     }
 
+    /// Writes a changed session back, only if it still exists. One that
+    /// ended while the request ran (logged out or revoked elsewhere, or
+    /// expired) stays ended: writing it would bring it back to life, and
+    /// RedisStore's own save reports the missing key as an error, which
+    /// answered the request 503. The request is told instead
+    /// ([`note_session_ended`]), and answers as an anonymous one.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let logged_in = LoggedIn::from_record(record);
         let record = self.clamp_expiry(record, logged_in.as_ref());
-        self.inner.save(&record).await?;
+        if !self.overwrite(&record).await? {
+            tracing::debug!("the session ended while a request ran; not saved");
+            note_session_ended();
+            return Ok(());
+        }
         self.index(&record.id, logged_in.as_ref()).await
     }
 

@@ -15,28 +15,24 @@ pub struct StoredCredentials {
     pub password_hash: PasswordHashString,
 }
 
-/// A user as the session sees it.
-#[derive(FromRow)]
-struct UserRow {
-    id: i64,
-    email: String,
-}
-
-impl From<UserRow> for CurrentUser {
-    fn from(row: UserRow) -> Self {
-        Self {
-            id: row.id,
-            email: row.email,
-        }
-    }
-}
-
-/// A user with the stored hash, for a login.
+/// A user with the stored hash, for a login or a session check.
 #[derive(FromRow)]
 struct CredentialsRow {
     id: i64,
     email: String,
     password_hash: String,
+}
+
+impl CredentialsRow {
+    fn into_credentials(self) -> StoredCredentials {
+        StoredCredentials {
+            user: CurrentUser {
+                id: self.id,
+                email: self.email,
+            },
+            password_hash: PasswordHashString::from_stored(self.password_hash),
+        }
+    }
 }
 
 impl Database {
@@ -102,23 +98,21 @@ impl Database {
                 .fetch_optional(pool)
                 .await
         })?;
-        Ok(row.map(|row| StoredCredentials {
-            user: CurrentUser {
-                id: row.id,
-                email: row.email,
-            },
-            password_hash: PasswordHashString::from_stored(row.password_hash),
-        }))
+        Ok(row.map(CredentialsRow::into_credentials))
     }
 
-    pub async fn find_user(&self, id: i64) -> Result<Option<CurrentUser>, AppError> {
-        let row: Option<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, email FROM users WHERE id = $1")
+    /// The user with this id and their password hash, if they still exist.
+    pub async fn find_credentials_of(
+        &self,
+        id: i64,
+    ) -> Result<Option<StoredCredentials>, AppError> {
+        let row: Option<CredentialsRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await
         })?;
-        Ok(row.map(CurrentUser::from))
+        Ok(row.map(CredentialsRow::into_credentials))
     }
 
     pub async fn password_hash_of(

@@ -192,11 +192,14 @@ impl Database {
     pub async fn workout_summary(&self, user_id: i64, today: Date) -> Result<Summary, AppError> {
         const SQL: &str = "SELECT NULL AS date, COUNT(*) FROM workouts WHERE user_id = $1 \
              UNION ALL \
-             SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 GROUP BY date";
+             SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 AND date < $3 \
+             GROUP BY date";
+        let window = Summary::window(today);
         let rows: Vec<(Option<Date>, i64)> = on_pool!(self, pool => {
             sqlx::query_as(SQL)
                 .bind(user_id)
-                .bind(Summary::window_start(today))
+                .bind(window.starts)
+                .bind(window.ends)
                 .fetch_all(pool)
                 .await
         })?;
