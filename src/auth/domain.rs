@@ -14,8 +14,14 @@ pub struct CurrentUser {
     pub email: String,
 }
 
-/// An email address, trimmed and lower-cased so that `Ann@Example.com ` and
-/// `ann@example.com` are one account.
+/// An email address in its one canonical form, so that addresses that look
+/// the same are one account: trimmed, Unicode NFKC-normalised (composed and
+/// decomposed accents, fullwidth letters), case-folded (Unicode full case
+/// folding: `Straße` and `STRASSE` are one), and normalised again. Invisible
+/// (Default_Ignorable_Code_Point, such as U+200B or U+00AD) and
+/// text-direction (Bidi_Control) characters are refused rather than
+/// dropped: they have no place in an address and only serve to make two
+/// look alike. This is the form stored, looked up, throttled and unique.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -24,10 +30,25 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let email = raw.trim().to_lowercase();
+        let raw = raw.trim();
         let invalid = |message: &str| Err(AppError::invalid("email", message));
-        if email.is_empty() {
+        if raw.is_empty() {
             return invalid("Enter your email address");
+        }
+        // A bound before normalising: NFKC can expand a character up to 18-fold.
+        if raw.len() > 4 * Self::MAX_LEN {
+            return invalid("That email address is too long");
+        }
+        if raw.chars().any(is_invisible_or_directional) {
+            return invalid(
+                "An email address cannot contain invisible or text-direction characters",
+            );
+        }
+        let email = canonical_caseless(raw);
+        if email.chars().any(is_invisible_or_directional) {
+            return invalid(
+                "An email address cannot contain invisible or text-direction characters",
+            );
         }
         if email.len() > Self::MAX_LEN {
             return invalid("That email address is too long");
@@ -52,6 +73,25 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Unicode's compatibility caseless form (The Unicode Standard, 3.13,
+/// D146: NFKD(toCasefold(NFKD(toCasefold(NFD(X)))))), stored composed
+/// (NFKC): two strings match caselessly exactly when these are equal.
+fn canonical_caseless(raw: &str) -> String {
+    let folded = caseless::default_case_fold_str(&raw.nfd().collect::<String>());
+    let folded = caseless::default_case_fold_str(&folded.nfkd().collect::<String>());
+    folded.nfkc().collect()
+}
+
+/// Unicode's Default_Ignorable_Code_Point (invisible: zero-width spaces and
+/// joiners, the soft hyphen, variation selectors, …) or Bidi_Control (the
+/// marks and overrides that reorder text).
+fn is_invisible_or_directional(c: char) -> bool {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+    CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointSetData::new::<BidiControl>().contains(c)
 }
 
 impl fmt::Display for Email {
@@ -195,6 +235,64 @@ mod tests {
             Email::parse("  Ann@Example.COM ").unwrap().as_str(),
             "ann@example.com"
         );
+    }
+
+    #[test]
+    fn emails_that_look_alike_have_one_canonical_form() {
+        let canonical = |raw: &str| Email::parse(raw).unwrap().as_str().to_owned();
+        assert_eq!(
+            canonical("k\u{e1}te@example.com"),
+            canonical("ka\u{301}te@example.com")
+        );
+        assert_eq!(
+            canonical("k\u{e1}te@example.com"),
+            "k\u{e1}te@example.com",
+            "composed"
+        );
+        assert_eq!(
+            canonical("\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com"),
+            "kate@example.com"
+        );
+        assert_eq!(canonical("KATE@EXAMPLE.COM"), "kate@example.com");
+        assert_eq!(
+            canonical("STRASSE@example.com"),
+            canonical("stra\u{df}e@example.com")
+        );
+        assert_eq!(
+            canonical("\u{212a}ate@example.com"),
+            "kate@example.com",
+            "the Kelvin sign"
+        );
+    }
+
+    #[test]
+    fn invisible_and_text_direction_characters_are_refused() {
+        for c in [
+            '\u{200b}',
+            '\u{feff}',
+            '\u{2060}',
+            '\u{200d}',
+            '\u{180e}',
+            '\u{34f}',
+            '\u{ad}',
+            '\u{200c}',
+            '\u{200e}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{61c}',
+            '\u{fe0f}',
+            '\u{e0041}',
+        ] {
+            for raw in [
+                format!("kate@example.com{c}"),
+                format!("ka{c}te@example.com"),
+                format!("{c}kate@example.com"),
+            ] {
+                let err = Email::parse(&raw).unwrap_err();
+                assert_eq!(err.field(), Some("email"), "{raw:?}");
+                assert!(err.to_string().contains("invisible"), "{raw:?}: {err}");
+            }
+        }
     }
 
     #[test]
@@ -362,7 +460,9 @@ mod tests {
                 match Email::parse(&raw) {
                     Ok(email) => {
                         let s = email.as_str();
-                        prop_assert_eq!(s, s.trim().to_lowercase());
+                        prop_assert_eq!(s, s.trim());
+                        prop_assert!(!s.chars().any(is_invisible_or_directional));
+                        prop_assert_eq!(caseless::default_case_fold_str(s), s, "case-folded");
                         prop_assert!(s.len() <= Email::MAX_LEN);
                         prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()));
                         prop_assert_eq!(s.matches('@').count(), 1);

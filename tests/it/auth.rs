@@ -561,6 +561,137 @@ async fn rotating_the_session_secret_logs_nobody_out(backend: Backend) {
     after.shutdown().await;
 }
 
+/// One identity, one canonical email: addresses that differ only by
+/// invisible or text-direction characters are refused (422 on `email`, and
+/// nothing stored), and composed and decomposed accents, fullwidth letters
+/// and case are one account in signup, login and the login throttle.
+async fn emails_that_look_alike_are_one_account_or_refused(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("kate@example.com").await;
+    app.signed_up_cookie("k\u{e1}te@example.com").await;
+    for c in [
+        '\u{200b}', '\u{feff}', '\u{2060}', '\u{200d}', '\u{180e}', '\u{34f}', '\u{ad}', '\u{202e}',
+    ] {
+        for email in [
+            format!("kate@example.com{c}"),
+            format!("ka{c}te@example.com"),
+        ] {
+            let res = app.signup(&email, PASSWORD).await;
+            assert_eq!(res.status(), 422, "{email:?}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["InvalidField"]["field"], "email", "{email:?}");
+        }
+    }
+    for email in [
+        "ka\u{301}te@example.com",
+        "\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com",
+        "KATE@example.com",
+    ] {
+        assert_eq!(app.signup(email, PASSWORD).await.status(), 409, "{email:?}");
+    }
+    assert_eq!(
+        deployment.db.count_rows("users").await,
+        2,
+        "nothing else stored"
+    );
+    let res = app.login("\u{ff2b}ATE@EXAMPLE.COM", PASSWORD).await;
+    assert_eq!(res.status(), 200, "fullwidth capitals log in to kate@");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["email"],
+        "kate@example.com"
+    );
+
+    // Five wrong guesses under five spellings are five for one account.
+    for email in [
+        "kate@example.com",
+        "KATE@example.com",
+        "\u{ff4b}ate@example.com",
+        "Kate@Example.com",
+        "\u{212a}ate@example.com",
+    ] {
+        assert_eq!(
+            app.login(email, "wrong guess").await.status(),
+            401,
+            "{email:?}"
+        );
+    }
+    assert_eq!(app.login("kate@example.com", PASSWORD).await.status(), 429);
+    app.shutdown().await;
+}
+
+/// Emails stored by the release that only lower-cased them are brought to
+/// the canonical form at start-up when that names no other account; when
+/// it does, or two stored emails share it, the accounts are reported and
+/// left alone, never merged.
+async fn stored_emails_are_made_canonical_at_start_up_and_collisions_reported(backend: Backend) {
+    use workout_log::server::config::DatabaseUrl;
+    use workout_log::server::db::{Database, EmailCheck};
+
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("ann@example.com").await;
+    app.shutdown().await;
+    let pool = deployment.db.connect().await;
+    let mut ids = Vec::new();
+    for email in [
+        "\u{ff42}\u{ff4f}\u{ff42}@example.com", // alone: becomes bob@
+        "\u{ff41}\u{ff4e}\u{ff4e}@example.com", // ann@ exists
+        "j\u{f6}rg@example.com",                // two spellings of one
+        "jo\u{308}rg@example.com",
+        "eve\u{200b}@example.com", // invalid now
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
+        )
+        .bind(email)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let ann: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ann@example.com'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let url = DatabaseUrl::parse(&deployment.db.url()).unwrap();
+    // Start-up runs the check; run again, it finds what is left.
+    let db = Database::connect(&url).await.unwrap();
+    let again = db.canonicalise_stored_emails().await.unwrap();
+    assert_eq!(
+        again,
+        EmailCheck {
+            rewritten: vec![],
+            collisions: vec![vec![ann, ids[1]], vec![ids[2], ids[3]]],
+            invalid: vec![ids[4]],
+        }
+    );
+    let email_of = |id: i64| {
+        let pool = &pool;
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT email FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(email_of(ids[0]).await, "bob@example.com");
+    assert_eq!(
+        email_of(ids[1]).await,
+        "\u{ff41}\u{ff4e}\u{ff4e}@example.com",
+        "left alone"
+    );
+    assert_eq!(
+        email_of(ids[3]).await,
+        "jo\u{308}rg@example.com",
+        "left alone"
+    );
+    assert_eq!(deployment.db.count_rows("users").await, 6, "nothing merged");
+    db.close().await;
+    pool.close().await;
+}
+
 crate::on_both_databases!(
     signup_sets_a_hardened_session_cookie_that_me_accepts_until_logout,
     secure_mode_marks_the_cookie_secure_with_a_host_prefix,
@@ -579,6 +710,8 @@ crate::on_both_databases!(
     a_redis_outage_answers_503_fast_and_the_app_recovers_by_itself,
     a_session_ended_under_a_running_request_answers_as_anonymous,
     rotating_the_session_secret_logs_nobody_out,
+    emails_that_look_alike_are_one_account_or_refused,
+    stored_emails_are_made_canonical_at_start_up_and_collisions_reported,
 );
 
 /// Rewrites a stored session record in the layout releases before the typed

@@ -8,7 +8,7 @@ mod audit;
 mod users;
 mod workouts;
 
-pub use users::StoredCredentials;
+pub use users::{EmailCheck, StoredCredentials};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -53,6 +53,23 @@ macro_rules! on_pool {
 }
 use on_pool;
 
+/// Logs what the start-up check of stored emails found: an operator must
+/// settle collisions (two accounts, one canonical email) by hand.
+fn report_email_check(check: &EmailCheck) {
+    if !check.rewritten.is_empty() {
+        tracing::info!(ids = ?check.rewritten, "stored emails brought to their canonical form");
+    }
+    for ids in &check.collisions {
+        tracing::error!(
+            ?ids,
+            "these accounts' emails have one canonical form: left unchanged, settle them by hand"
+        );
+    }
+    if !check.invalid.is_empty() {
+        tracing::warn!(ids = ?check.invalid, "stored emails with invisible or text-direction characters: left unchanged, they cannot log in");
+    }
+}
+
 impl Database {
     /// Connects (creating an SQLite file if needed) and applies pending migrations.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, sqlx::Error> {
@@ -65,6 +82,7 @@ impl Database {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
             Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
+        report_email_check(&db.canonicalise_stored_emails().await?);
         Ok(db)
     }
 

@@ -156,3 +156,76 @@ impl Database {
         Ok(deleted > 0)
     }
 }
+
+/// What [`Database::canonicalise_stored_emails`] found among emails stored
+/// before the canonical form (user ids).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EmailCheck {
+    /// Rewritten to their canonical form, which named no other account.
+    pub rewritten: Vec<i64>,
+    /// Accounts whose emails have one canonical form: left as they are, for
+    /// an operator to settle (never merged).
+    pub collisions: Vec<Vec<i64>>,
+    /// Emails that are no longer valid (an invisible or text-direction
+    /// character): left as they are; they cannot log in until changed.
+    pub invalid: Vec<i64>,
+}
+
+impl Database {
+    /// Brings emails stored by releases that only lower-cased them to the
+    /// canonical form ([`Email`]), at start-up, after the migrations. Only
+    /// emails with a non-ASCII character can differ (ASCII ones were
+    /// lower-cased already), so only those are read. A canonical form that
+    /// another account already has, or that two stored emails share, is
+    /// reported and changes nothing.
+    pub async fn canonicalise_stored_emails(&self) -> Result<EmailCheck, sqlx::Error> {
+        let rows: Vec<(i64, String)> = match &self.pool {
+            super::Pool::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT id, email FROM users WHERE email GLOB '*[^ -~]*' ORDER BY id",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            super::Pool::Postgres(pool) => {
+                sqlx::query_as("SELECT id, email FROM users WHERE email ~ '[^ -~]' ORDER BY id")
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        let mut check = EmailCheck::default();
+        let mut by_canonical: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for (id, stored) in rows {
+            match Email::parse(&stored) {
+                Ok(email) if email.as_str() == stored => {}
+                Ok(email) => by_canonical.entry(email.to_string()).or_default().push(id),
+                Err(_) => check.invalid.push(id),
+            }
+        }
+        for (canonical, mut ids) in by_canonical {
+            let holder: Option<i64> = on_pool!(self, pool => {
+                sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                    .bind(&canonical)
+                    .fetch_optional(pool)
+                    .await
+            })?;
+            if let Some(holder) = holder {
+                ids.insert(0, holder);
+            }
+            if ids.len() > 1 {
+                check.collisions.push(ids);
+                continue;
+            }
+            on_pool!(self, pool => {
+                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                    .bind(&canonical)
+                    .bind(ids[0])
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            })?;
+            check.rewritten.push(ids[0]);
+        }
+        Ok(check)
+    }
+}
