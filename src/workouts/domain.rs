@@ -754,25 +754,51 @@ mod tests {
 
         use super::*;
 
-        /// Strings a hostile or careless client might send for a number.
-        fn number_like() -> impl Strategy<Value = Option<String>> {
-            proptest::option::of(prop_oneof![
-                "-?[0-9]{0,25}([.,][0-9]{0,6})?",
-                Just("NaN".to_owned()),
-                Just("1e309".to_owned()),
-                Just("-0".to_owned()),
-                Just("18446744073709551616".to_owned()),
-                any::<String>(),
-            ])
+        const TODAY: Date = match Date::from_calendar_date(2026, Month::November, 23) {
+            Ok(date) => date,
+            Err(_) => panic!("a valid date"),
+        };
+
+        /// The form's fields, in the order [`set_field`] numbers them.
+        const FIELDS: [&str; 8] = [
+            "date",
+            "kind",
+            "duration_minutes",
+            "distance_km",
+            "sets",
+            "reps",
+            "weight_kg",
+            "notes",
+        ];
+
+        fn whole(max: u32) -> impl Strategy<Value = Option<String>> {
+            proptest::option::of((1..=max).prop_map(|n| n.to_string()))
         }
 
-        fn form() -> impl Strategy<Value = WorkoutForm> {
+        fn thousandths(max_whole: u32) -> impl Strategy<Value = Option<String>> {
+            proptest::option::of((1..=max_whole * 1000).prop_map(format_thousandths))
+        }
+
+        /// A form every field of which is valid: any date from 1900 to
+        /// tomorrow, any kind and notes within their limits, any number in
+        /// range or none.
+        fn valid_form() -> impl Strategy<Value = WorkoutForm> {
+            let days = (TODAY.next_day().unwrap() - NewWorkout::EARLIEST).whole_days();
             (
-                prop_oneof!["[0-9]{4}-[0-9]{2}-[0-9]{2}", any::<String>()],
-                prop_oneof!["[A-Za-z ]{0,45}", any::<String>()],
-                (number_like(), number_like(), number_like()),
-                (number_like(), number_like()),
-                proptest::option::of(prop_oneof![".{0,1100}", any::<String>()]),
+                (0..=days).prop_map(|back| {
+                    (TODAY.next_day().unwrap() - Duration::days(back)).to_string()
+                }),
+                "[A-Za-z0-9][A-Za-z0-9 ()/-]{0,39}",
+                (
+                    whole(u32::from(NewWorkout::MAX_MINUTES)),
+                    thousandths(NewWorkout::MAX_KM),
+                    whole(u32::from(NewWorkout::MAX_SETS)),
+                ),
+                (
+                    whole(u32::from(NewWorkout::MAX_REPS)),
+                    thousandths(NewWorkout::MAX_KG),
+                ),
+                proptest::option::of("[^\\p{Cc}]{0,300}(\n[^\\p{Cc}]{0,300}){0,2}"),
             )
                 .prop_map(
                     |(
@@ -781,38 +807,75 @@ mod tests {
                         (duration_minutes, distance_km, sets),
                         (reps, weight_kg),
                         notes,
-                    )| {
-                        WorkoutForm {
-                            date,
-                            kind,
-                            duration_minutes,
-                            distance_km,
-                            sets,
-                            reps,
-                            weight_kg,
-                            notes,
-                        }
+                    )| WorkoutForm {
+                        date,
+                        kind,
+                        duration_minutes,
+                        distance_km,
+                        sets,
+                        reps,
+                        weight_kg,
+                        notes,
                     },
                 )
+        }
+
+        /// Strings a hostile or careless client might send for any field.
+        fn hostile() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                "-?[0-9]{0,25}([.,][0-9]{0,6})?",
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+                Just("NaN".to_owned()),
+                Just("1e309".to_owned()),
+                Just("-0".to_owned()),
+                Just("18446744073709551616".to_owned()),
+                ".{0,1100}",
+                any::<String>(),
+            ])
+        }
+
+        fn set_field(form: &mut WorkoutForm, field: usize, value: Option<String>) {
+            match field {
+                0 => form.date = value.unwrap_or_default(),
+                1 => form.kind = value.unwrap_or_default(),
+                2 => form.duration_minutes = value,
+                3 => form.distance_km = value,
+                4 => form.sets = value,
+                5 => form.reps = value,
+                6 => form.weight_kg = value,
+                _ => form.notes = value,
+            }
         }
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(4096))]
 
-            /// Whatever arrives is either refused with a 422 that names a
-            /// field, or becomes a workout inside every limit of the schema
-            /// (so the database's CHECK constraints can never fire).
+            /// Every valid form parses: the generator for the next property
+            /// really reaches every field.
             #[test]
-            fn any_workout_form_is_refused_with_a_named_field_or_within_the_schema(form in form()) {
-                let today = Date::from_calendar_date(2026, Month::November, 23).unwrap();
-                match NewWorkout::parse(&form, today) {
+            fn any_valid_workout_form_parses(form in valid_form()) {
+                prop_assert!(NewWorkout::parse(&form, TODAY).is_ok(), "{:?}", form);
+            }
+
+            /// A valid form with one field, any one, set to a hostile value is
+            /// either refused with a 422 naming exactly that field, or becomes
+            /// a workout inside every limit of the schema (so the database's
+            /// CHECK constraints can never fire).
+            #[test]
+            fn one_hostile_field_is_refused_by_its_name_or_stays_within_the_schema(
+                mut form in valid_form(),
+                field in 0..FIELDS.len(),
+                value in hostile(),
+            ) {
+                set_field(&mut form, field, value);
+                match NewWorkout::parse(&form, TODAY) {
                     Ok(w) => {
                         let kind_chars = w.kind.chars().count();
                         prop_assert!((1..=NewWorkout::KIND_MAX_CHARS).contains(&kind_chars));
                         prop_assert!(!w.kind.chars().any(char::is_control));
                         prop_assert!(w.notes.chars().count() <= NewWorkout::NOTES_MAX_CHARS);
                         prop_assert!(!w.notes.contains('\0'));
-                        prop_assert!(w.date >= NewWorkout::EARLIEST && w.date <= today.next_day().unwrap());
+                        prop_assert!(w.date >= NewWorkout::EARLIEST && w.date <= TODAY.next_day().unwrap());
                         prop_assert!(w.duration_minutes.is_none_or(|m| (1..=NewWorkout::MAX_MINUTES).contains(&m)));
                         prop_assert!(w.distance_m.is_none_or(|m| (1..=NewWorkout::MAX_KM * 1000).contains(&m)));
                         prop_assert!(w.sets.is_none_or(|n| (1..=NewWorkout::MAX_SETS).contains(&n)));
@@ -821,7 +884,7 @@ mod tests {
                     }
                     Err(err) => {
                         prop_assert_eq!(err.status(), 422);
-                        prop_assert!(err.field().is_some());
+                        prop_assert_eq!(err.field(), Some(FIELDS[field]));
                     }
                 }
             }

@@ -303,11 +303,20 @@ async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_abs
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("alive@example.com").await;
 
-    // Within the refresh fraction (2 s) a read writes nothing (no cookie, no save).
-    let res = app.me(Some(&cookie)).await;
-    assert_eq!(res.status(), 200);
-    assert!(
-        session_cookie(res.headers()).is_none(),
+    // Within the refresh fraction (2 s) reads write nothing: no cookie, and
+    // Redis itself applies no write.
+    let writes = deployment.redis.writes();
+    for _ in 0..5 {
+        let res = app.me(Some(&cookie)).await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            session_cookie(res.headers()).is_none(),
+            "no cookie for a fresh session"
+        );
+    }
+    assert_eq!(
+        deployment.redis.writes(),
+        writes,
         "no write for a fresh session"
     );
 
@@ -315,9 +324,12 @@ async fn reading_keeps_a_session_alive_without_a_write_per_request_until_its_abs
     let mut refreshed = 0;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(3000)).await;
+        let writes = deployment.redis.writes();
         let res = app.me(Some(&cookie)).await;
         assert_eq!(res.status(), 200);
-        refreshed += usize::from(session_cookie(res.headers()).is_some());
+        let written = deployment.redis.writes() > writes;
+        assert_eq!(written, session_cookie(res.headers()).is_some());
+        refreshed += usize::from(written);
     }
     assert!(refreshed >= 2, "activity was written back: {refreshed}");
     // …but not past the absolute lifetime of 14 s.

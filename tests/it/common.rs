@@ -150,6 +150,17 @@ impl TestRedis {
             .collect()
     }
 
+    /// Writes Redis has applied so far (its "dirty" counter: every command
+    /// that changed data counts, no read does; nothing here ever saves, so
+    /// it only grows).
+    pub fn writes(&self) -> u64 {
+        let info = self.cli(&["INFO", "persistence"]).unwrap();
+        info.lines()
+            .find_map(|line| line.strip_prefix("rdb_changes_since_last_save:"))
+            .and_then(|value| value.trim().parse().ok())
+            .expect("INFO persistence reports rdb_changes_since_last_save")
+    }
+
     pub fn ttl(&self, key: &str) -> i64 {
         self.cli(&["TTL", key]).unwrap().parse().unwrap()
     }
@@ -288,6 +299,62 @@ impl Deployment {
 
     pub async fn workout_count(&self) -> i64 {
         self.count_rows("workouts").await
+    }
+
+    /// Everything a refused request must leave as it was: every row of
+    /// every table, and every Redis key with its value. Left out: what
+    /// records the refusal itself (a failed login's audit event, the login
+    /// throttle's counters).
+    pub async fn snapshot(&self) -> Snapshot {
+        let pool = self.db.connect().await;
+        // Every integer as BIGINT: the Any driver decodes PostgreSQL's
+        // INTEGER only as i32.
+        let users = sqlx::query_as(
+            "SELECT CAST(id AS BIGINT), email, password_hash FROM users ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let workouts = sqlx::query_as(
+            "SELECT CAST(id AS BIGINT), CAST(user_id AS BIGINT), CAST(date AS TEXT), kind, \
+             CAST(COALESCE(duration_minutes, -1) AS BIGINT), CAST(COALESCE(distance_m, -1) AS BIGINT), \
+             CAST(COALESCE(sets, -1) AS BIGINT), CAST(COALESCE(reps, -1) AS BIGINT), \
+             CAST(COALESCE(weight_g, -1) AS BIGINT), notes FROM workouts ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let audit = sqlx::query_as(
+            "SELECT CAST(id AS BIGINT), CAST(user_id AS BIGINT), CAST(at AS BIGINT), kind, ip \
+             FROM audit_events \
+             WHERE kind <> 'login_failed' ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        // Every key and its serialised value, in one round trip.
+        let redis = self
+            .redis
+            .cli(&[
+                "EVAL",
+                "local out = {} \
+                 for _, key in ipairs(redis.call('KEYS', '*')) do \
+                   if not string.find(key, '^login%-throttle:') then \
+                     table.insert(out, key .. '=' .. redis.call('DUMP', key)) \
+                   end \
+                 end \
+                 table.sort(out) \
+                 return out",
+                "0",
+            ])
+            .unwrap_or_default();
+        Snapshot {
+            users,
+            workouts,
+            audit,
+            redis,
+        }
     }
 
     /// Deletes a user behind the app's back (an operator, another service).
@@ -672,4 +739,14 @@ pub async fn session_store(
 
 pub fn session_id(key: &str) -> tower_sessions::session::Id {
     std::str::FromStr::from_str(key).unwrap()
+}
+
+/// See [`Deployment::snapshot`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    users: Vec<(i64, String, String)>,
+    #[allow(clippy::type_complexity)]
+    workouts: Vec<(i64, i64, String, String, i64, i64, i64, i64, i64, String)>,
+    audit: Vec<(i64, i64, i64, String, String)>,
+    redis: String,
 }

@@ -102,12 +102,39 @@ async fn send(
     req.send().await.unwrap()
 }
 
-/// The database's row counts: what a refused request must leave alone.
-async fn snapshot(deployment: &Deployment) -> (i64, i64) {
-    (
-        deployment.user_count().await,
-        deployment.workout_count().await,
-    )
+/// Every table's rows and every Redis key: what a refused request must
+/// leave alone (see [`Deployment::snapshot`]).
+async fn snapshot(deployment: &Deployment) -> crate::common::Snapshot {
+    deployment.snapshot().await
+}
+
+/// The snapshot sees a change anywhere: a field of a row, a session.
+async fn the_snapshot_sees_any_change_to_a_row_or_a_key(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("snap@example.com").await;
+    let res = app
+        .post_form(
+            "/api/workouts/create",
+            &[("date", "2026-01-05"), ("kind", "Run")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let before = snapshot(&deployment).await;
+    assert_eq!(snapshot(&deployment).await, before, "stable");
+    let pool = deployment.db.connect().await;
+    sqlx::query("UPDATE workouts SET notes = 'changed'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let edited = snapshot(&deployment).await;
+    assert_ne!(edited, before, "a field of a row");
+    let key = deployment.redis.session_keys().pop().unwrap();
+    deployment.redis.cli(&["APPEND", &key, "x"]).unwrap();
+    assert_ne!(snapshot(&deployment).await, edited, "a session's value");
+    app.shutdown().await;
 }
 
 /// What, path, content type, body, and the exact status if one is expected.
@@ -529,6 +556,7 @@ async fn generated_requests_never_get_a_5xx_and_refusals_change_nothing(backend:
 }
 
 crate::on_both_databases!(
+    the_snapshot_sees_any_change_to_a_row_or_a_key,
     hand_written_hostile_requests_get_a_4xx_and_change_nothing,
     generated_requests_never_get_a_5xx_and_refusals_change_nothing,
 );

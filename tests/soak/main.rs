@@ -280,10 +280,11 @@ async fn soak(backend: Backend) {
         .copied()
         .unwrap();
     let late = rss[rss.len() * 2 / 3..].iter().max().copied().unwrap();
+    let trend = growth_kib_per_second(&rss[rss.len() / 3..]);
     println!(
         "soak on {backend:?}: {seconds} s, {USERS} users, {journeys} journeys, {requests} requests \
-         ({:.0}/s), {failures} failed; server RSS {:.1} MiB after warm-up, {:.1} MiB at the end \
-         (samples: {:?} MiB)",
+         ({:.0}/s), {failures} failed; server RSS {:.1} MiB after warm-up, {:.1} MiB at the end, \
+         trend {trend:+.1} KiB/s (samples: {:?} MiB)",
         requests as f64 / seconds as f64,
         mib(warm),
         mib(late),
@@ -302,9 +303,49 @@ async fn soak(backend: Backend) {
         mib(warm),
         mib(late)
     );
+    // A slow leak hides under the bound above in a short run; the trend
+    // over the whole run after warm-up does not (a leak of 1 MiB/s is
+    // eight times this).
+    assert!(
+        trend <= MAX_GROWTH_KIB_PER_SECOND,
+        "memory kept growing after warm-up: {trend:+.1} KiB/s"
+    );
     // Every journey logged out: no session is left behind in Redis.
     assert!(deployment.redis.session_keys().is_empty());
     assert_eq!(deployment.count_rows("workouts").await, journeys as i64 * 2);
+}
+
+/// The most resident memory may keep growing once warm, as a least-squares
+/// trend over samples a second apart.
+const MAX_GROWTH_KIB_PER_SECOND: f64 = 128.0;
+
+/// The least-squares slope of `samples` (KiB, one a second), in KiB/s.
+fn growth_kib_per_second(samples: &[u64]) -> f64 {
+    let n = samples.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let mean_t = (n - 1.0) / 2.0;
+    let mean_y = samples.iter().sum::<u64>() as f64 / n;
+    let (mut covariance, mut variance) = (0.0, 0.0);
+    for (t, y) in samples.iter().enumerate() {
+        let dt = t as f64 - mean_t;
+        covariance += dt * (*y as f64 - mean_y);
+        variance += dt * dt;
+    }
+    covariance / variance
+}
+
+#[test]
+fn the_trend_is_the_slope_of_the_samples() {
+    assert_eq!(growth_kib_per_second(&[100, 100, 100, 100]), 0.0);
+    // A leak of 1 MiB/s under noise of +-4 MiB that the peak check misses.
+    let leak: Vec<u64> = (0..30)
+        .map(|t| 200_000 + t * 1024 + if t % 2 == 0 { 4096 } else { 0 })
+        .collect();
+    let slope = growth_kib_per_second(&leak);
+    assert!((slope - 1024.0).abs() < 50.0, "{slope}");
+    assert!(slope > MAX_GROWTH_KIB_PER_SECOND);
 }
 
 /// One test, so that the two backends are soaked one after the other.

@@ -85,7 +85,7 @@ pub async fn login(
             return Err(AppError::InvalidCredentials);
         }
     };
-    state.throttle.record_success(&email).await?;
+    state.throttle.record_success(&email, ip).await?;
     let user = account.user;
     start_session(&state, &session, &user, &account.password_hash, remember).await?;
     audit(&state, user.id, AuditKind::LoggedIn).await;
@@ -260,7 +260,7 @@ pub async fn confirm_password(
     if !state.passwords.verify(candidate, stored).await? {
         return Err(wrong());
     }
-    state.throttle.record_success(&email).await?;
+    state.throttle.record_success(&email, ip).await?;
     if let Some(mut logged_in) = session.current().await? {
         logged_in.meta.password_confirmed_at = unix_now();
         session.save(&logged_in).await?;

@@ -4,10 +4,11 @@
 //! email and per client IP, each one counted and decided in one atomic step
 //! before its password is hashed. Past a free allowance, each attempt locks
 //! that email (or IP) for a doubling delay, capped, so at most one attempt
-//! per lock is ever verified, however many arrive at once; the counters are
-//! forgotten after a quiet period. So a guesser is slowed
-//! to a crawl, while a real user locked out by someone else's guessing waits
-//! at most the cap. The same rules apply to any email, existing or not, so a
+//! per lock is ever verified, however many arrive at once; a correct
+//! password takes its attempt back, and the counters are forgotten after a
+//! quiet period. So a guesser is slowed to a crawl, people logging in behind
+//! one address are not, and a real user locked out by someone else's
+//! guessing waits at most the cap. The same rules apply to any email, existing or not, so a
 //! refusal reveals nothing about accounts.
 
 use std::net::IpAddr;
@@ -170,17 +171,33 @@ impl LoginThrottle {
         Ok(())
     }
 
-    /// A correct password clears the email's record (not the IP's: one
-    /// good password must not reset a guesser's count for other emails).
-    pub async fn record_success(&self, email: &Email) -> Result<(), AppError> {
-        let subject = &self.subjects(email, None)[0];
+    /// A correct password clears the email's record, and takes its own
+    /// attempt back from the IP's count (not the rest of it: one good
+    /// password must not reset a guesser's count for other emails, and
+    /// many people logging in behind one address are not guessing).
+    pub async fn record_success(&self, email: &Email, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let subjects = self.subjects(email, ip);
         let _: i64 = self
             .redis
-            .del(vec![subject.attempts.clone(), subject.lock.clone()])
+            .del(vec![subjects[0].attempts.clone(), subjects[0].lock.clone()])
             .await?;
+        if let Some(ip) = subjects.get(1) {
+            let _: i64 = self
+                .redis
+                .eval(TAKE_BACK_ATTEMPT, vec![ip.attempts.clone()], ())
+                .await?;
+        }
         Ok(())
     }
 }
+
+/// Takes one attempt back from a counter, if it still has any (it may have
+/// expired meanwhile). KEYS: the counter.
+const TAKE_BACK_ATTEMPT: &str = r#"
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"#;
 
 #[cfg(test)]
 mod tests {
