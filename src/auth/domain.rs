@@ -213,15 +213,43 @@ impl NextPath {
 /// without any fragment. `None` for another origin, an API endpoint, or any
 /// path the app has no page for.
 pub fn resolve_page(raw: &str) -> Option<String> {
-    // A placeholder origin: only whether the result stays on it matters.
-    let base = url::Url::parse("http://app.invalid/").expect("a valid base URL");
-    let url = base.join(raw).ok()?;
-    if url.origin() != base.origin() || !crate::app::PAGES.contains(&url.path()) {
+    let (path, query) = resolve_on_placeholder_origin(raw)?;
+    if !crate::app::PAGES.contains(&path.as_str()) {
         return None;
     }
-    Some(match url.query() {
-        Some(query) if !query.is_empty() => format!("{}?{query}", url.path()),
-        _ => url.path().to_owned(),
+    Some(match query.is_empty() {
+        true => path,
+        false => format!("{path}?{query}"),
+    })
+}
+
+/// Only whether a resolved URL stays on this origin matters.
+const PLACEHOLDER_BASE: &str = "http://app.invalid/";
+
+/// `raw` resolved against [`PLACEHOLDER_BASE`]: its path and query (without
+/// the `?`), or `None` when it leaves that origin. On the server by the url
+/// crate, in the browser by the browser's own `URL`: both implement the
+/// WHATWG URL standard.
+#[cfg(not(feature = "hydrate"))]
+fn resolve_on_placeholder_origin(raw: &str) -> Option<(String, String)> {
+    let base = url::Url::parse(PLACEHOLDER_BASE).expect("a valid base URL");
+    let url = base.join(raw).ok()?;
+    (url.origin() == base.origin()).then(|| {
+        (
+            url.path().to_owned(),
+            url.query().unwrap_or_default().to_owned(),
+        )
+    })
+}
+
+#[cfg(feature = "hydrate")]
+fn resolve_on_placeholder_origin(raw: &str) -> Option<(String, String)> {
+    let url = web_sys::Url::new_with_base(raw, PLACEHOLDER_BASE).ok()?;
+    let base_origin = PLACEHOLDER_BASE.trim_end_matches('/');
+    (url.origin() == base_origin).then(|| {
+        let search = url.search();
+        let query = search.strip_prefix('?').unwrap_or(&search).to_owned();
+        (url.pathname(), query)
     })
 }
 
