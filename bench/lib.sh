@@ -58,12 +58,14 @@ start_redis() {
 }
 
 # start_app BINARY PORT SQLITE_FILE: the server as production runs it, on the
-# Redis of start_redis, in the background; sets app_pid.
+# Redis of start_redis, in the background; sets app_pid. Loopback is a
+# trusted proxy, so the login storm (login.lua) can give each login an
+# address of its own.
 start_app() {
   SESSION_SECRET=${SESSION_SECRET:-$(head -c 64 /dev/urandom | base64 -w0)} COOKIE_SECURE=false \
     REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="sqlite://$3" \
     LEPTOS_SITE_ADDR="127.0.0.1:$2" LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site \
-    LEPTOS_ENV=PROD RUST_LOG=warn "$1" &
+    LEPTOS_ENV=PROD RUST_LOG=warn TRUSTED_PROXIES=127.0.0.1 "$1" &
   app_pid=$!
 }
 

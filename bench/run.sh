@@ -161,7 +161,8 @@ anatomy express "http://127.0.0.1:$express_port/api/me" "$express_cookie" "$expr
 anatomy ceiling "http://127.0.0.1:$ceiling_port/api/me" "$ceiling_cookie" "$ceiling_pid"
 
 say "login storm: /api/me at 32 connections while logins run at full speed"
-COOKIE=$app_cookie wrk -t1 -c8 -d"$((duration + 2))s" --latency -s bench/login.lua "$app/api/login" \
+for n in $(seq 0 15); do signup_cookie "$app" "storm$n@example.com" >/dev/null; done
+STORM_ACCOUNTS=16 wrk -t1 -c8 -d"$((duration + 2))s" --latency -s bench/login.lua "$app/api/login" \
   >"$results/storm-logins-c8.txt" &
 storm=$!
 sleep 1

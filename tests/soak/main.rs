@@ -34,6 +34,10 @@ impl Server {
             .envs(&deployment.vars)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "error")
+            // Each virtual user comes from an address of its own (see
+            // `client_for`), as real users do: the login throttle counts
+            // attempts per address.
+            .env("TRUSTED_PROXIES", "127.0.0.1")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -239,15 +243,10 @@ async fn soak(backend: Backend) {
     let deployment = Deployment::new(backend);
     let server = Server::start(&deployment).await;
     let tally = Arc::new(Tally::default());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
     let stop_at = Instant::now() + Duration::from_secs(seconds);
     let users: Vec<_> = (0..USERS)
         .map(|user| {
-            let (client, tally, base) = (client.clone(), tally.clone(), server.base.clone());
+            let (client, tally, base) = (client_for(user), tally.clone(), server.base.clone());
             tokio::spawn(async move {
                 let mut round = 0;
                 while Instant::now() < stop_at {
@@ -313,6 +312,20 @@ async fn soak(backend: Backend) {
     // Every journey logged out: no session is left behind in Redis.
     assert!(deployment.redis.session_keys().is_empty());
     assert_eq!(deployment.count_rows("workouts").await, journeys as i64 * 2);
+}
+
+/// A virtual user's HTTP client: its requests say (through the trusted
+/// proxy header) that they come from an address of the user's own.
+fn client_for(user: usize) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let address = format!("10.0.{}.{}", user / 250, 1 + user % 250);
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// The most resident memory may keep growing once warm, as a least-squares
