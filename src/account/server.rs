@@ -4,7 +4,7 @@
 use crate::auth::activity::{AuditEvent, AuditKind, SessionInfo};
 use crate::auth::domain::{Email, Password};
 use crate::auth::server::{
-    AuthSession, audit, confirm_password, credentials_changed, require_user,
+    AuthSession, audit, confirm_password, credentials_changed, require_user, user_deleted,
 };
 use crate::error::AppError;
 use crate::server::request::{self, redirect_plain_form_post};
@@ -64,8 +64,8 @@ pub async fn delete_account(password: &str) -> Result<(), AppError> {
     let user = require_user().await?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     confirm_password(&state, &session, &user, password, "password").await?;
-    state.sessions.revoke_all_except(user.id, None).await?;
     state.db.delete_user(user.id).await?;
+    user_deleted(&state, user.id).await?;
     session.end().await?;
     tracing::info!(user_id = user.id, "account deleted");
     redirect_plain_form_post("/");

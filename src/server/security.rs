@@ -134,31 +134,47 @@ pub fn cross_site_refusal(policy: &SecurityPolicy, req: &Request) -> Option<Resp
 
 /// True when any signal the request carries says it came from elsewhere:
 /// a `Sec-Fetch-Site` other than `same-origin` or `none` (the user's own
-/// action), or an `Origin` that is not exactly this app's origin. The app's
-/// origin is its scheme (`https` when `COOKIE_SECURE` says it is served over
-/// HTTPS, else `http`), the `Host` the request was sent to, and the port:
-/// RFC 6454's same-origin rule, so `https://` for an `http` app, `ws://` or
-/// `ftp://` with the right host, or another port, are all foreign. No signal
+/// action), or an `Origin` or `Referer` that is not exactly this app's
+/// origin. The app's origin is its scheme (`https` when `COOKIE_SECURE`
+/// says it is served over HTTPS, else `http`), the `Host` the request was
+/// sent to, and the port: RFC 6454's same-origin rule, so `https://` for an
+/// `http` app, `ws://` or `ftp://` with the right host, or another port, are
+/// all foreign. Every copy of a repeated header counts, and no signal
 /// overrides a foreign one.
 fn is_cross_site(headers: &HeaderMap, https: bool) -> bool {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
-        && !matches!(site, "same-origin" | "none")
+    let fetch_site = headers.get_all(header::HeaderName::from_static("sec-fetch-site"));
+    if fetch_site
+        .iter()
+        .any(|site| !matches!(site.to_str(), Ok("same-origin" | "none")))
     {
         return true;
     }
-    let Some(origin) = text(header::ORIGIN) else {
+    let (origins, referers) = (
+        headers.get_all(header::ORIGIN),
+        headers.get_all(header::REFERER),
+    );
+    if origins.iter().next().is_none() && referers.iter().next().is_none() {
         return false;
+    }
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let (Some(host), None) = (hosts.next().and_then(|v| v.to_str().ok()), hosts.next()) else {
+        return true;
     };
     let scheme = if https { "https" } else { "http" };
-    match text(header::HOST) {
-        Some(host) => !is_origin_of(origin, scheme, host),
-        None => true,
-    }
+    let ours =
+        |origin: Option<String>| origin.is_some_and(|origin| is_origin_of(&origin, scheme, host));
+    origins
+        .iter()
+        .any(|origin| !ours(origin.to_str().ok().map(str::to_owned)))
+        || referers
+            .iter()
+            .any(|referer| !ours(referer.to_str().ok().and_then(origin_of_url)))
+}
+
+/// The origin of a URL (a `Referer`), as a browser serialises it.
+fn origin_of_url(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// Whether `origin` (as a browser serialises it: `scheme://host[:port]`,
@@ -241,6 +257,40 @@ mod tests {
             &headers(&[("origin", "http://app.example"), ("host", "app.example")]),
             true
         ));
+    }
+
+    #[test]
+    fn every_copy_of_a_repeated_header_and_the_referer_count() {
+        let mut map = headers(&[("host", "app.example")]);
+        map.append("origin", HeaderValue::from_static("http://app.example"));
+        map.append("origin", HeaderValue::from_static("https://evil.example"));
+        assert!(is_cross_site(&map, false), "a second, foreign Origin");
+        let mut map = headers(&[("host", "app.example"), ("origin", "http://app.example")]);
+        map.append("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        map.append("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(is_cross_site(&map, false), "a second Sec-Fetch-Site");
+        let mut map = headers(&[("origin", "http://app.example")]);
+        map.append("host", HeaderValue::from_static("app.example"));
+        map.append("host", HeaderValue::from_static("evil.example"));
+        assert!(is_cross_site(&map, false), "two Hosts");
+        assert!(cross_site(&[
+            ("referer", "https://evil.example/page"),
+            ("host", "app.example")
+        ]));
+        assert!(cross_site(&[
+            ("referer", "not a url"),
+            ("host", "app.example")
+        ]));
+        assert!(cross_site(&[
+            ("origin", "http://app.example"),
+            ("referer", "http://app.example:8080/login"),
+            ("host", "app.example")
+        ]));
+        assert!(!cross_site(&[
+            ("origin", "http://app.example"),
+            ("referer", "http://app.example/login?next=%2F"),
+            ("host", "app.example")
+        ]));
     }
 
     #[test]

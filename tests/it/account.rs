@@ -457,6 +457,38 @@ async fn a_session_made_with_the_old_password_is_refused_after_a_change(backend:
     b.shutdown().await;
 }
 
+/// A login still running when the account is deleted leaves no session:
+/// the session it saves afterwards (put back in Redis here, as it would be
+/// saved) is refused at its first request.
+async fn a_login_still_running_when_the_account_is_deleted_leaves_no_session(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let here = app.signed_up_cookie("gone@example.com").await;
+    let here_key = deployment.redis.session_keys().pop().unwrap();
+    let (late, _) = login_cookie(&app, "gone@example.com", PASSWORD, false).await;
+    let store = session_store(&deployment.redis.url()).await;
+    let late_key = deployment
+        .redis
+        .session_keys()
+        .into_iter()
+        .find(|key| *key != here_key)
+        .unwrap();
+    let mut record = store.load(&session_id(&late_key)).await.unwrap().unwrap();
+
+    let res = app
+        .post_form(
+            "/api/account/delete",
+            &[("password", PASSWORD)],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    store.create(&mut record).await.unwrap();
+    assert_eq!(app.me(Some(&late)).await.status(), 401);
+    assert!(deployment.redis.session_keys().is_empty(), "destroyed");
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_session_revoked_on_one_instance_is_refused_on_the_other_at_its_next_request,
     log_out_everywhere_else_keeps_only_this_session,
@@ -466,4 +498,5 @@ crate::on_both_databases!(
     reading_keeps_a_session_alive_without_a_write_per_request_until_its_absolute_end,
     remember_me_gives_a_persistent_cookie_for_the_configured_period,
     a_session_made_with_the_old_password_is_refused_after_a_change,
+    a_login_still_running_when_the_account_is_deleted_leaves_no_session,
 );

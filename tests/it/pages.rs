@@ -156,14 +156,16 @@ async fn plain_form_signup_and_logout_work_without_javascript(backend: Backend) 
 }
 
 /// A form post's redirect is a page of this app, whatever the request's
-/// `Referer` says: a failed login with a foreign Referer, or none, goes back
-/// to `/login` with its error; a Referer on this origin keeps its page and
-/// query but not an error left by an earlier post.
+/// `Referer` says. A foreign Referer is refused outright, as a cross-site
+/// post (403, nothing done); one on this origin that names no page (an API
+/// path, dot segments leading off the site), or none at all, sends a failed
+/// login back to `/login` with its error; one that names a page keeps its
+/// page and query but not an error left by an earlier post.
 async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Backend) {
     let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("referer@example.com").await;
-    let post =
+    let send =
         |path: &'static str, referer: Option<String>, form: Vec<(&'static str, &'static str)>| {
             let mut req = app
                 .client
@@ -174,12 +176,16 @@ async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Ba
             if let Some(referer) = referer {
                 req = req.header("referer", referer);
             }
-            async move {
-                let res = req.send().await.unwrap();
-                assert_eq!(res.status(), 302, "{path}");
-                res.headers()["location"].to_str().unwrap().to_owned()
-            }
+            async move { req.send().await.unwrap() }
         };
+    let post = |path: &'static str, referer: Option<String>, form| {
+        let sent = send(path, referer, form);
+        async move {
+            let res = sent.await;
+            assert_eq!(res.status(), 302, "{path}");
+            res.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
     let bad_login = || {
         vec![
             ("email", "referer@example.com"),
@@ -188,10 +194,25 @@ async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Ba
     };
     let other_port = format!("http://127.0.0.1:{}/login", app.addr.port() + 1);
     for referer in [
-        Some("https://evil.example/x".to_owned()),
-        Some(other_port),
+        "https://evil.example/x".to_owned(),
+        other_port,
+        format!("https://{}/login", app.addr),
+    ] {
+        let res = send(
+            "/api/workouts/create",
+            Some(referer.clone()),
+            vec![("date", "2026-01-05"), ("kind", "Run")],
+        )
+        .await;
+        assert_eq!(res.status(), 403, "{referer}");
+        assert!(res.headers().get("location").is_none());
+    }
+    assert_eq!(deployment.workout_count().await, 0, "nothing done");
+
+    for referer in [
         Some(app.url("/..//evil.example")),
         Some(app.url("/api/logout")),
+        Some(app.url("/no-such-page")),
         None,
     ] {
         let location = post("/api/login", referer.clone(), bad_login()).await;
@@ -214,7 +235,7 @@ async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Ba
 
     let location = post(
         "/api/workouts/create",
-        Some("https://evil.example/".into()),
+        Some(app.url("/api/workouts/list")),
         vec![("kind", "Run")],
     )
     .await;
@@ -223,7 +244,7 @@ async fn a_form_posts_redirect_is_never_built_from_a_foreign_referer(backend: Ba
         "{location}"
     );
     // A server function that names no page of its own.
-    let location = post("/api/me", Some("https://evil.example/x".into()), vec![]).await;
+    let location = post("/api/me", Some(app.url("/api/me")), vec![]).await;
     assert_eq!(location, "/");
     app.shutdown().await;
 }

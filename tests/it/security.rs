@@ -338,8 +338,9 @@ async fn only_a_trusted_proxy_names_the_client_address(backend: Backend) {
     app.shutdown().await;
 }
 
-/// Origins that name this app's host but another scheme or port, or that a
-/// same-origin `Sec-Fetch-Site` would have waved through before.
+/// Origins that name this app's host but another scheme or port, that a
+/// same-origin `Sec-Fetch-Site` would have waved through before, or that
+/// hide behind a first, same-origin copy of the header.
 async fn an_origin_is_this_app_only_in_scheme_host_and_port(backend: Backend) {
     let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
@@ -376,6 +377,29 @@ async fn an_origin_is_this_app_only_in_scheme_host_and_port(backend: Backend) {
         }
         let res = req.send().await.unwrap();
         assert_eq!(res.status(), 403, "{origin} with {site:?}");
+    }
+    // A foreign copy of a repeated header, or a foreign Referer, is as
+    // foreign as a single one.
+    let ours = format!("http://{host}:{port}");
+    let repeated: [&[(&str, &str)]; 3] = [
+        &[("origin", &ours), ("origin", "https://evil.example")],
+        &[
+            ("origin", &ours),
+            ("sec-fetch-site", "same-origin"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        &[("referer", "https://evil.example/page")],
+    ];
+    for headers in repeated {
+        let mut req = app
+            .client
+            .post(app.url("/api/workouts/delete"))
+            .header("cookie", &cookie)
+            .form(&[("id", id.as_str())]);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 403, "{headers:?}");
     }
     assert_eq!(deployment.workout_count().await, 1, "nothing was deleted");
     app.shutdown().await;

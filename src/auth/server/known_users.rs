@@ -73,6 +73,15 @@ impl KnownUsers {
         }
     }
 
+    /// This process just deleted the user: for the trust period, no
+    /// session of theirs is trusted without a look at the database, not
+    /// even one that a login still running saves afterwards (a login does
+    /// not overwrite this; see [`Self::logged_in_now`]). Recorded as
+    /// version 0, which no session is trusted with.
+    pub fn deleted(&self, user_id: i64) {
+        self.seen_now(user_id, 0);
+    }
+
     /// The database said this user is gone.
     pub fn forget(&self, user_id: i64) {
         let mut seen = self.table();
@@ -105,6 +114,15 @@ mod tests {
         users.seen_now(3, 2); // the password changed
         users.logged_in_now(3, 1); // a login that checked the old one ends
         assert_eq!(users.recent_version(3), Some(2));
+    }
+
+    #[test]
+    fn a_deleted_user_is_not_brought_back_by_a_late_login() {
+        let users = KnownUsers::new(Duration::from_secs(60));
+        users.seen_now(4, 9);
+        users.deleted(4);
+        users.logged_in_now(4, 9);
+        assert_eq!(users.recent_version(4), Some(0), "no session matches");
     }
 
     #[test]

@@ -212,6 +212,16 @@ async fn start_session(
     Ok(())
 }
 
+/// After the user was deleted: every session of theirs ends, on every
+/// instance, and a session that a login still running saves afterwards is
+/// refused at its first request (at once here, within
+/// `SESSION_USER_RECHECK` on the other instances).
+pub async fn user_deleted(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    state.known_users.deleted(user_id);
+    state.sessions.revoke_all_except(user_id, None).await?;
+    Ok(())
+}
+
 /// After the user's password hash was replaced by `hash` (a change; a
 /// reset later): this request's session, if it is the user's, goes on
 /// under a new id with the new credentials; every other session ends; and
