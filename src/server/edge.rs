@@ -96,7 +96,10 @@ where
                     if session_ended {
                         response = anonymous.into_response();
                     } else if form_post {
-                        response = form_redirect::make_location_relative(response);
+                        response = form_redirect::make_location_relative(
+                            response,
+                            &edge.cookie_keys.current,
+                        );
                     }
                     session_save_failure_is_unavailable(response)
                 }
@@ -155,6 +158,9 @@ async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
     let mut req = limit_request_size(req, edge.body_timeout).await?;
     resolve_client_ip(&edge.proxies, &mut req);
     if let Some(refused) = cross_site_refusal(&edge.policy, &req) {
+        return Err(refused);
+    }
+    if let Some(refused) = form_redirect::refuse_unsigned_error(&req, &edge.cookie_keys.current) {
         return Err(refused);
     }
     accept_retired_key(&edge.cookie_keys, &mut req);

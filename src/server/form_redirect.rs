@@ -9,18 +9,29 @@
 //! on a placeholder origin ([`pin_referer`]); afterwards that origin is cut
 //! from the Location ([`make_location_relative`]), which leaves a path of
 //! this app and nothing a request could choose.
+//!
+//! The error itself travels in the query, and the page shows its message:
+//! anyone could link to `/login?__err=…` with words of their choosing under
+//! the app's name. So the error is signed (`__sig`, an HMAC with the
+//! session secret) when the app sends it, and a page asked for with an
+//! error that is not signed is sent to itself without it
+//! ([`refuse_unsigned_error`]).
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use tower_sessions::cookie::Key;
 
 use crate::auth::domain::resolve_page;
 
 /// Never a real host (RFC 6761 reserves `.invalid`); only its removal matters.
 const PLACEHOLDER_ORIGIN: &str = "http://app.invalid";
 
-/// The query keys server_fn uses to carry an error back to a form's page.
-const ERROR_KEYS: [&str; 2] = ["__path", "__err"];
+/// The query keys that carry an error back to a form's page: server_fn's
+/// two, and our signature of them.
+const ERROR_KEYS: [&str; 3] = ["__path", "__err", "__sig"];
 
 /// True for a POST to a server function: the requests whose answer may be
 /// a redirect built from the Referer.
@@ -45,8 +56,9 @@ pub fn pin_referer(req: &mut Request, https: bool) {
     req.headers_mut().insert(header::REFERER, pinned);
 }
 
-/// Cuts the placeholder origin from a `Location` that [`pin_referer`] led to.
-pub fn make_location_relative(mut response: Response) -> Response {
+/// Cuts the placeholder origin from a `Location` that [`pin_referer`] led
+/// to, and signs the error it carries, if any, with `key`.
+pub fn make_location_relative(mut response: Response, key: &Key) -> Response {
     let relative = response
         .headers()
         .get(header::LOCATION)
@@ -55,11 +67,82 @@ pub fn make_location_relative(mut response: Response) -> Response {
         // server_fn leaves a bare `?` where it removed an old error.
         .map(|rest| rest.strip_suffix('?').unwrap_or(rest))
         .map(|rest| if rest.is_empty() { "/" } else { rest })
-        .and_then(|rest| HeaderValue::from_str(rest).ok());
+        .map(|rest| match error_in(rest) {
+            Some((path, err)) => format!("{rest}&__sig={}", signature(key, &path, &err)),
+            None => rest.to_owned(),
+        })
+        .and_then(|rest| HeaderValue::from_str(&rest).ok());
     if let Some(relative) = relative {
         response.headers_mut().insert(header::LOCATION, relative);
     }
     response
+}
+
+/// A page asked for with an error in its query that this app did not sign
+/// (see the module's notes): a 303 to the same page without it.
+pub fn refuse_unsigned_error(req: &Request, key: &Key) -> Option<Response> {
+    let page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.uri().path().starts_with("/api/");
+    let query = req.uri().query().filter(|_| page)?;
+    let (path, err) = error_in(&format!("?{query}"))?;
+    let signed = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "__sig")
+        .is_some_and(|(_, sig)| verify(key, &path, &err, &sig));
+    if signed {
+        return None;
+    }
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| !ERROR_KEYS.contains(&&**name))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let mut target = req.uri().path().to_owned();
+    if !kept.is_empty() {
+        target.push('?');
+        target.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(kept)
+                .finish(),
+        );
+    }
+    Some(Redirect::to(&target).into_response())
+}
+
+/// The `__path` and `__err` values in `target`'s query (a path with its
+/// query, or a query with its `?`), when it carries an error.
+fn error_in(target: &str) -> Option<(String, String)> {
+    let (_, query) = target.split_once('?')?;
+    let value = |key: &str| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.into_owned())
+    };
+    Some((value("__path").unwrap_or_default(), value("__err")?))
+}
+
+type HmacSha256 = Hmac<sha2::Sha256>;
+
+/// HMAC-SHA256 of the server function's path and its encoded error, under
+/// the session secret's signing half, base64url without padding.
+fn signature(key: &Key, path: &str, err: &str) -> String {
+    let tag = mac(key, path, err).finalize().into_bytes();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
+}
+
+fn verify(key: &Key, path: &str, err: &str, sig: &str) -> bool {
+    let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig) else {
+        return false;
+    };
+    mac(key, path, err).verify_slice(&tag).is_ok()
+}
+
+fn mac(key: &Key, path: &str, err: &str) -> HmacSha256 {
+    let mut mac =
+        HmacSha256::new_from_slice(key.signing()).expect("HMAC takes a key of any length");
+    mac.update(b"form-error\0");
+    mac.update(path.as_bytes());
+    mac.update(b"\0");
+    mac.update(err.as_bytes());
+    mac
 }
 
 /// The page a form posted to `endpoint` (a path under `/api/`) lives on:
@@ -163,18 +246,66 @@ mod tests {
         );
     }
 
+    fn location(key: &Key, value: &'static str) -> String {
+        let mut response = Response::new(axum::body::Body::empty());
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static(value));
+        let response = make_location_relative(response, key);
+        response.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn get(target: &str) -> Request {
+        Request::builder()
+            .uri(target)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn an_error_the_app_sent_is_shown_and_any_other_is_dropped() {
+        let key = Key::generate();
+        let signed = location(
+            &key,
+            "http://app.invalid/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA",
+        );
+        assert!(
+            signed.starts_with("/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA&__sig="),
+            "{signed}"
+        );
+        assert!(refuse_unsigned_error(&get(&signed), &key).is_none());
+        for forged in [
+            "/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eB".to_owned(),
+            signed.replace("__err=eA", "__err=eB"),
+            signed.replace("%2Fapi%2Flogin", "%2Fapi%2Fsignup"),
+            location(
+                &Key::generate(),
+                "http://app.invalid/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA",
+            ),
+        ] {
+            let refused = refuse_unsigned_error(&get(&forged), &key).expect(&forged);
+            assert_eq!(refused.status(), 303);
+            assert_eq!(
+                refused.headers()[header::LOCATION],
+                "/login?next=%2Faccount",
+                "{forged}"
+            );
+        }
+        let refused = refuse_unsigned_error(&get("/dashboard?__err=x"), &key).unwrap();
+        assert_eq!(refused.headers()[header::LOCATION], "/dashboard");
+        assert!(refuse_unsigned_error(&get("/dashboard?before=x"), &key).is_none());
+    }
+
     #[test]
     fn only_the_placeholder_origin_is_cut_from_a_location() {
-        let location = |value: &'static str| {
-            let mut response = Response::new(axum::body::Body::empty());
-            response
-                .headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static(value));
-            make_location_relative(response).headers()[header::LOCATION].clone()
-        };
-        assert_eq!(
-            location("http://app.invalid/login?__path=%2Fapi%2Flogin&__err=eA"),
-            "/login?__path=%2Fapi%2Flogin&__err=eA"
+        let key = Key::generate();
+        let location = |value: &'static str| location(&key, value);
+        assert!(
+            location("http://app.invalid/login?__path=%2Fapi%2Flogin&__err=eA")
+                .starts_with("/login?__path=%2Fapi%2Flogin&__err=eA&__sig=")
         );
         assert_eq!(location("http://app.invalid"), "/");
         assert_eq!(location("http://app.invalid/?"), "/");

@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::serve::{ListenerExt as _, TapIo};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -36,6 +36,7 @@ use crate::app::{App, shell};
 use crate::auth::server::{
     IndexedStore, KnownUsers, LoginThrottle, PageUser, PasswordHasher, ThrottlePolicy, UserSessions,
 };
+use crate::error::AppError;
 use config::Config;
 use db::Database;
 use state::{AppState, Services};
@@ -224,21 +225,14 @@ fn router(
     assets: assets::Assets,
 ) -> Router {
     let routes = route_list();
-    let server_fn_state = state.clone();
     let page_state = state.clone();
     Router::new()
         // `leptos_routes_with_context` below gives each server function its
-        // own route, with the page context; this one answers a path that
-        // names no server function (400).
+        // own route; this one answers a path under /api that names none, as
+        // every API error is answered: JSON, with its status (404).
         .route(
             "/api/{*fn_name}",
-            post(move |req| {
-                let state = server_fn_state.clone();
-                leptos_axum::handle_server_fns_with_context(
-                    move || provide_context(state.clone()),
-                    req,
-                )
-            }),
+            axum::routing::any(|| async { http::error_response(&AppError::NotFound) }),
         )
         .leptos_routes_with_context(&state, routes, move || provide_page_context(&page_state), {
             let options = state.leptos_options.clone();

@@ -123,6 +123,27 @@ async fn a_failed_plain_form_login_returns_to_the_form_with_the_error(backend: B
             .unwrap()
             .contains("Invalid email or password")
     );
+
+    // The app signs the error it sends back; words anyone else puts in a
+    // link do not appear under the app's name.
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::URL_SAFE
+        .encode(br#"{"BadRequest":"Call 555-0100 to unlock your account"}"#);
+    for target in [
+        format!("/login?__path=%2Fapi%2Flogin&__err={forged}"),
+        format!("{location}&__err={forged}").replacen("&__err=", "&__x=", 1),
+        location.replace("__sig=", "__sig=A"),
+    ] {
+        let res = app.get_page(&target, None).await;
+        assert_eq!(res.status(), 303, "{target}");
+        let clean = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(!clean.contains("__err"), "{clean}");
+        let html = app.get_page(&clean, None).await.text().await.unwrap();
+        assert!(
+            !html.contains("555-0100") && !html.contains("Invalid email"),
+            "{target}"
+        );
+    }
     app.shutdown().await;
 }
 

@@ -438,6 +438,14 @@ async fn answers_that_depend_on_the_session_are_never_stored(backend: Backend) {
         no_store(&app.post_form(path, &[], Some(&cookie)).await, path);
     }
     no_store(&app.me(None).await, "a 401");
+    let missing = app.post_form("/api/nonexistent", &[], Some(&cookie)).await;
+    assert_eq!(missing.status(), 404);
+    no_store(&missing, "an endpoint that does not exist");
+    assert_eq!(
+        missing.json::<Value>().await.unwrap(),
+        serde_json::json!("NotFound"),
+        "answered like every API error"
+    );
     let login = app.login("nostore@example.com", PASSWORD).await;
     no_store(&login, "a login that sets the cookie");
     app.shutdown().await;
