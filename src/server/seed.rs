@@ -69,25 +69,18 @@ pub fn sample_workouts(today: Date) -> Vec<NewWorkout> {
     workouts
 }
 
-fn blank(kind: &str) -> NewWorkout {
-    NewWorkout {
-        date: Date::from_calendar_date(2000, Month::January, 1).expect("valid date"),
-        kind: kind.to_owned(),
-        duration_minutes: None,
-        distance_m: None,
-        sets: None,
-        reps: None,
-        weight_g: None,
-        notes: String::new(),
-    }
-}
+/// The date each sample workout is given when it is logged.
+const PLACEHOLDER_DATE: Date = match Date::from_calendar_date(2000, Month::January, 1) {
+    Ok(date) => date,
+    Err(_) => panic!("a valid date"),
+};
 
 fn running(distance_m: u32, minutes: u16, notes: &str) -> NewWorkout {
     NewWorkout {
         duration_minutes: Some(minutes),
         distance_m: Some(distance_m),
         notes: notes.to_owned(),
-        ..blank("Run")
+        ..NewWorkout::bare(PLACEHOLDER_DATE, "Run")
     }
 }
 
@@ -97,7 +90,7 @@ fn squat(weight_g: u32) -> NewWorkout {
         reps: Some(5),
         weight_g: Some(weight_g),
         duration_minutes: Some(40),
-        ..blank("Squat")
+        ..NewWorkout::bare(PLACEHOLDER_DATE, "Squat")
     }
 }
 
@@ -105,7 +98,7 @@ fn yoga() -> NewWorkout {
     NewWorkout {
         duration_minutes: Some(45),
         notes: "Mobility flow".to_owned(),
-        ..blank("Yoga")
+        ..NewWorkout::bare(PLACEHOLDER_DATE, "Yoga")
     }
 }
 

@@ -169,6 +169,20 @@ pub struct NewWorkout {
 }
 
 impl NewWorkout {
+    /// A workout of `kind` on `date` with every measure unset and no notes.
+    pub fn bare(date: Date, kind: &str) -> Self {
+        Self {
+            date,
+            kind: kind.to_owned(),
+            duration_minutes: None,
+            distance_m: None,
+            sets: None,
+            reps: None,
+            weight_g: None,
+            notes: String::new(),
+        }
+    }
+
     pub const KIND_MAX_CHARS: usize = 40;
     pub const NOTES_MAX_CHARS: usize = 1000;
     pub const MAX_MINUTES: u16 = 24 * 60;

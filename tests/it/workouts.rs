@@ -424,16 +424,7 @@ async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backen
     let db = Database::connect(&DatabaseUrl::parse(&deployment.db.url()).unwrap())
         .await
         .unwrap();
-    let on = |date: Date| NewWorkout {
-        date,
-        kind: "Run".into(),
-        duration_minutes: None,
-        distance_m: None,
-        sets: None,
-        reps: None,
-        weight_g: None,
-        notes: String::new(),
-    };
+    let on = |date: Date| NewWorkout::bare(date, "Run");
     for date in [
         time::macros::date!(2026 - 12 - 01),
         time::macros::date!(2026 - 11 - 30),
