@@ -2,8 +2,8 @@
 //! middleware: the size limits, the client's address, the cross-site check,
 //! a cookie signed with a retired key re-signed, a form post's pinned
 //! `Referer` (see `form_redirect`), and on the way out
-//! the form post's relative Location, the anonymous answer for a session
-//! that ended under its request, the 503 for a failed session save and the
+//! the form post's relative Location, the answer for a session that ended
+//! under its request, the 503 for a failed session save and the
 //! security headers. It also keeps one request's Leptos owner out of another's (see
 //! [`without_stale_owner`]).
 //!
@@ -17,18 +17,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::http::{Method, Uri};
+use axum::http::{Method, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::future::BoxFuture;
 use leptos::prelude::Owner;
 use tower::{Layer, Service};
 
 use super::form_redirect;
-use super::http::{error_response, limit_request_size, session_save_failure_is_unavailable};
+use super::http::{limit_request_size, session_save_failure_is_unavailable};
 use super::proxy::{TrustedProxies, resolve_client_ip};
 use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
 use super::sessions::{CookieKeys, accept_retired_key, watch_for_ended_session};
-use crate::error::AppError;
+use crate::auth::domain::resolve_page;
 
 /// The deployment facts the edge needs.
 #[derive(Clone)]
@@ -90,12 +90,13 @@ where
                     if form_post {
                         form_redirect::pin_referer(&mut req, edge.policy.https);
                     }
-                    let anonymous = AnonymousAnswer::of(&req);
+                    let if_ended = EndedSessionAnswer::of(&req);
                     let (Ok(mut response), session_ended) =
                         watch_for_ended_session(without_stale_owner(inner.call(req))).await;
                     if session_ended {
-                        response = anonymous.into_response();
-                    } else if form_post {
+                        response = if_ended.apply(response);
+                    }
+                    if form_post {
                         response = form_redirect::make_location_relative(
                             response,
                             &edge.cookie_keys.current,
@@ -111,33 +112,41 @@ where
 }
 
 /// What a request gets when its session ended (logged out or revoked
-/// elsewhere) while it ran, found as the session layer wrote it back: the
-/// answer an anonymous request gets, and no session written. A server
-/// function answers 401; a page is asked for again (a 303 to itself),
-/// which its cookie no longer opens, so it renders as an anonymous
-/// visitor's page or sends them to `/login`.
-enum AnonymousAnswer {
-    Unauthorized,
+/// elsewhere) while it ran, found as the session layer wrote it back (one
+/// found gone at its activity refresh, before the request acted, was served
+/// as anonymous already; see `AuthSession::touch`). Nothing is written
+/// back. A page is asked for again (a 303 to itself, or to `/` if its path
+/// is none of the app's pages), which the cookie no longer opens, so it
+/// renders as an anonymous visitor's page or sends them to `/login`. A
+/// server function keeps its answer, without a cookie: it acted while its
+/// session was valid, and a 401 would tell the client that a write which
+/// happened did not.
+enum EndedSessionAnswer {
     AskAgain(Uri),
+    KeepWithoutCookie,
 }
 
-impl AnonymousAnswer {
+impl EndedSessionAnswer {
     fn of(req: &Request) -> Self {
         let page = matches!(*req.method(), Method::GET | Method::HEAD)
             && !req.uri().path().starts_with("/api/");
         if page {
             Self::AskAgain(req.uri().clone())
         } else {
-            Self::Unauthorized
+            Self::KeepWithoutCookie
         }
     }
 
-    fn into_response(self) -> Response {
+    fn apply(self, mut response: Response) -> Response {
         match self {
-            Self::Unauthorized => error_response(&AppError::Unauthorized),
             Self::AskAgain(uri) => {
-                let target = uri.path_and_query().map_or("/", |target| target.as_str());
-                Redirect::to(target).into_response()
+                let asked = uri.path_and_query().map_or("/", |target| target.as_str());
+                let page = resolve_page(asked).unwrap_or_else(|| "/".to_owned());
+                Redirect::to(&page).into_response()
+            }
+            Self::KeepWithoutCookie => {
+                response.headers_mut().remove(header::SET_COOKIE);
+                response
             }
         }
     }
@@ -160,7 +169,7 @@ async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
     if let Some(refused) = cross_site_refusal(&edge.policy, &req) {
         return Err(refused);
     }
-    if let Some(refused) = form_redirect::refuse_unsigned_error(&req, &edge.cookie_keys.current) {
+    if let Some(refused) = form_redirect::refuse_unsigned_error(&req, &edge.cookie_keys) {
         return Err(refused);
     }
     accept_retired_key(&edge.cookie_keys, &mut req);

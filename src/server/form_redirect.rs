@@ -24,6 +24,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use tower_sessions::cookie::Key;
 
+use super::sessions::CookieKeys;
 use crate::auth::domain::resolve_page;
 
 /// Never a real host (RFC 6761 reserves `.invalid`); only its removal matters.
@@ -79,31 +80,54 @@ pub fn make_location_relative(mut response: Response, key: &Key) -> Response {
 }
 
 /// A page asked for with an error in its query that this app did not sign
-/// (see the module's notes): a 303 to the same page without it.
-pub fn refuse_unsigned_error(req: &Request, key: &Key) -> Option<Response> {
+/// with one of the session `keys` (see the module's notes), or with any error key more
+/// than once (Leptos shows the last copy, the check would read the first):
+/// a 303 to the same page without them. The page is one of the app's pages
+/// or `/`, never a path the request chose (`//evil.example/` is a host to
+/// a browser).
+pub fn refuse_unsigned_error(req: &Request, keys: &CookieKeys) -> Option<Response> {
     let page = matches!(*req.method(), Method::GET | Method::HEAD)
         && !req.uri().path().starts_with("/api/");
     let query = req.uri().query().filter(|_| page)?;
-    let (path, err) = error_in(&format!("?{query}"))?;
-    let signed = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "__sig")
-        .is_some_and(|(_, sig)| verify(key, &path, &err, &sig));
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let only = |key: &str| {
+        let mut values = pairs.iter().filter(|(name, _)| name == key);
+        match (values.next(), values.next()) {
+            (Some((_, value)), None) => Some(value.as_str()),
+            _ => None,
+        }
+    };
+    if !pairs
+        .iter()
+        .any(|(name, _)| ERROR_KEYS.contains(&name.as_str()))
+    {
+        return None;
+    }
+    let signed = match (only("__err"), only("__sig")) {
+        (Some(err), Some(sig)) => {
+            let path = only("__path").unwrap_or_default();
+            let single_path = pairs.iter().filter(|(name, _)| name == "__path").count() <= 1;
+            single_path && keys.all().iter().any(|key| verify(key, path, err, sig))
+        }
+        _ => false,
+    };
     if signed {
         return None;
     }
-    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .filter(|(name, _)| !ERROR_KEYS.contains(&&**name))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+    let kept: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| !ERROR_KEYS.contains(&name.as_str()))
         .collect();
-    let mut target = req.uri().path().to_owned();
-    if !kept.is_empty() {
-        target.push('?');
-        target.push_str(
-            &url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(kept)
-                .finish(),
-        );
-    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    let target = match query.is_empty() {
+        true => req.uri().path().to_owned(),
+        false => format!("{}?{query}", req.uri().path()),
+    };
+    let target = resolve_page(&target).unwrap_or_else(|| "/".to_owned());
     Some(Redirect::to(&target).into_response())
 }
 
@@ -258,6 +282,14 @@ mod tests {
             .to_owned()
     }
 
+    fn keys(current: &Key, retired: &[&Key]) -> CookieKeys {
+        CookieKeys {
+            name: "id",
+            current: current.clone(),
+            retired: retired.iter().map(|key| (*key).clone()).collect(),
+        }
+    }
+
     fn get(target: &str) -> Request {
         Request::builder()
             .uri(target)
@@ -276,7 +308,7 @@ mod tests {
             signed.starts_with("/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA&__sig="),
             "{signed}"
         );
-        assert!(refuse_unsigned_error(&get(&signed), &key).is_none());
+        assert!(refuse_unsigned_error(&get(&signed), &keys(&key, &[])).is_none());
         for forged in [
             "/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eB".to_owned(),
             signed.replace("__err=eA", "__err=eB"),
@@ -286,7 +318,7 @@ mod tests {
                 "http://app.invalid/login?next=%2Faccount&__path=%2Fapi%2Flogin&__err=eA",
             ),
         ] {
-            let refused = refuse_unsigned_error(&get(&forged), &key).expect(&forged);
+            let refused = refuse_unsigned_error(&get(&forged), &keys(&key, &[])).expect(&forged);
             assert_eq!(refused.status(), 303);
             assert_eq!(
                 refused.headers()[header::LOCATION],
@@ -294,9 +326,32 @@ mod tests {
                 "{forged}"
             );
         }
-        let refused = refuse_unsigned_error(&get("/dashboard?__err=x"), &key).unwrap();
+        let refused = refuse_unsigned_error(&get("/dashboard?__err=x"), &keys(&key, &[])).unwrap();
         assert_eq!(refused.headers()[header::LOCATION], "/dashboard");
-        assert!(refuse_unsigned_error(&get("/dashboard?before=x"), &key).is_none());
+        assert!(refuse_unsigned_error(&get("/dashboard?before=x"), &keys(&key, &[])).is_none());
+        // A second copy of the error, after a genuine signed one.
+        let doubled = format!("{signed}&__err=eB");
+        let refused = refuse_unsigned_error(&get(&doubled), &keys(&key, &[])).unwrap();
+        assert_eq!(
+            refused.headers()[header::LOCATION],
+            "/login?next=%2Faccount"
+        );
+        // Never to a path the request chose.
+        for target in [
+            "//evil.example/?__err=x",
+            "/\\evil.example?__err=x",
+            "/no-such-page?__err=x",
+        ] {
+            let refused = refuse_unsigned_error(&get(target), &keys(&key, &[])).unwrap();
+            assert_eq!(refused.headers()[header::LOCATION], "/", "{target}");
+        }
+        // A retired key's signature still counts (a rotation in progress).
+        let retired = Key::generate();
+        let by_retired = location(
+            &retired,
+            "http://app.invalid/login?__path=%2Fapi%2Flogin&__err=eA",
+        );
+        assert!(refuse_unsigned_error(&get(&by_retired), &keys(&key, &[&retired])).is_none());
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub fn note_session_ended() {
     let _ = SESSION_ENDED.try_with(|ended| ended.set(true));
 }
 
+/// Whether the store has found this request's session gone since the last
+/// call, which resets it: the caller answers for what it found.
+pub fn take_session_ended() -> bool {
+    SESSION_ENDED
+        .try_with(|ended| ended.replace(false))
+        .unwrap_or(false)
+}
+
 /// Runs a request and says whether its session ended under it (see
 /// [`note_session_ended`]).
 pub async fn watch_for_ended_session<F: Future>(request: F) -> (F::Output, bool) {
@@ -113,6 +121,15 @@ pub struct CookieKeys {
     pub name: &'static str,
     pub current: Key,
     pub retired: Vec<Key>,
+}
+
+impl CookieKeys {
+    /// The current key, then the retired ones: every key that verifies.
+    pub fn all(&self) -> Vec<&Key> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .collect()
+    }
 }
 
 /// Marks a request whose session cookie was signed with a retired key: its

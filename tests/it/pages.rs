@@ -133,6 +133,8 @@ async fn a_failed_plain_form_login_returns_to_the_form_with_the_error(backend: B
         format!("/login?__path=%2Fapi%2Flogin&__err={forged}"),
         format!("{location}&__err={forged}").replacen("&__err=", "&__x=", 1),
         location.replace("__sig=", "__sig=A"),
+        // A second error after a genuine, signed one: Leptos shows the last.
+        format!("{location}&__err={forged}"),
     ] {
         let res = app.get_page(&target, None).await;
         assert_eq!(res.status(), 303, "{target}");
@@ -144,6 +146,10 @@ async fn a_failed_plain_form_login_returns_to_the_form_with_the_error(backend: B
             "{target}"
         );
     }
+    // Dropping an unsigned error never leads off the site.
+    let res = app.get_page("//evil.example/?__err=x", None).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
     app.shutdown().await;
 }
 

@@ -63,29 +63,13 @@ impl KnownUsers {
         seen.insert(user_id, (Instant::now(), credentials_version));
     }
 
-    /// A login just checked these credentials: remembered unless a fresher
-    /// word on them is already here. A password change on this instance
-    /// while the login ran has put the new version here, which a login
-    /// still holding the old one must not overwrite.
-    pub fn logged_in_now(&self, user_id: i64, credentials_version: u64) {
-        if self.recent_version(user_id).is_none() {
-            self.seen_now(user_id, credentials_version);
-        }
-    }
-
-    /// This process just deleted the user: for the trust period, no
-    /// session of theirs is trusted without a look at the database, not
-    /// even one that a login still running saves afterwards (a login does
-    /// not overwrite this; see [`Self::logged_in_now`]). Recorded as
-    /// version 0, which no session is trusted with.
+    /// The user is gone (this process deleted them, or the database no
+    /// longer has them): for the trust period no session of theirs is
+    /// trusted without a look at the database, not even one that a login
+    /// still running saves afterwards (logins never mark a user as seen).
+    /// Recorded as version 0, which no session is trusted with.
     pub fn deleted(&self, user_id: i64) {
         self.seen_now(user_id, 0);
-    }
-
-    /// The database said this user is gone.
-    pub fn forget(&self, user_id: i64) {
-        let mut seen = self.table();
-        seen.remove(&user_id);
     }
 }
 
@@ -107,30 +91,11 @@ mod tests {
     }
 
     #[test]
-    fn a_login_does_not_overwrite_what_a_password_change_just_recorded() {
-        let users = KnownUsers::new(Duration::from_secs(60));
-        users.logged_in_now(3, 1);
-        assert_eq!(users.recent_version(3), Some(1));
-        users.seen_now(3, 2); // the password changed
-        users.logged_in_now(3, 1); // a login that checked the old one ends
-        assert_eq!(users.recent_version(3), Some(2));
-    }
-
-    #[test]
-    fn a_deleted_user_is_not_brought_back_by_a_late_login() {
+    fn a_deleted_user_matches_no_session() {
         let users = KnownUsers::new(Duration::from_secs(60));
         users.seen_now(4, 9);
         users.deleted(4);
-        users.logged_in_now(4, 9);
         assert_eq!(users.recent_version(4), Some(0), "no session matches");
-    }
-
-    #[test]
-    fn a_forgotten_user_is_checked_again() {
-        let users = KnownUsers::new(Duration::from_secs(60));
-        users.seen_now(7, 1);
-        users.forget(7);
-        assert_eq!(users.recent_version(7), None);
     }
 
     #[test]

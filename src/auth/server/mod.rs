@@ -146,21 +146,38 @@ async fn resolve_user() -> Result<Option<CurrentUser>, AppError> {
             session.end().await?;
             return Ok(None);
         }
-        Freshness::Refresh => session.touch(&mut logged_in, now).await?,
-        // Written back so that the response carries the cookie signed with
-        // the current key (see `server::sessions::accept_retired_key`).
-        Freshness::Valid if request::cookie_signed_with_retired_key() => {
-            session.touch(&mut logged_in, now).await?
-        }
-        Freshness::Valid => {}
+        // Written back when due, and when the cookie was signed with a
+        // retired key (the response then carries one signed with the
+        // current key; see `server::sessions::accept_retired_key`).
+        Freshness::Refresh => {}
+        Freshness::Valid if request::cookie_signed_with_retired_key() => {}
+        Freshness::Valid => return still_known(&state, &session, logged_in).await,
     }
+    if !session.touch(&mut logged_in, now).await? {
+        tracing::info!(
+            user_id,
+            "the session ended while this request ran; anonymous"
+        );
+        return Ok(None);
+    }
+    still_known(&state, &session, logged_in).await
+}
+
+/// The session's user, if they still exist with the credentials the
+/// session was made with; the session is destroyed if not.
+async fn still_known(
+    state: &AppState,
+    session: &AuthSession,
+    mut logged_in: LoggedIn,
+) -> Result<Option<CurrentUser>, AppError> {
+    let user_id = logged_in.user.id;
     let version = logged_in.meta.credentials_version;
     let complete = !logged_in.user.email.is_empty() && version != 0;
     if complete && state.known_users.recent_version(user_id) == Some(version) {
         return Ok(Some(logged_in.user));
     }
     let Some(stored) = state.db.find_credentials_of(user_id).await? else {
-        state.known_users.forget(user_id);
+        state.known_users.deleted(user_id);
         tracing::info!(user_id, "session refers to a deleted user; destroying it");
         session.end().await?;
         return Ok(None);
@@ -205,11 +222,10 @@ async fn start_session(
         unix_now(),
         state.sessions.timeouts(),
     );
-    session.start(user, meta).await?;
-    state
-        .known_users
-        .logged_in_now(user.id, hash.credentials_version());
-    Ok(())
+    // The user is not marked as seen: the session's first request reads the
+    // database, which knows of any password change or deletion that
+    // happened while this login ran.
+    session.start(user, meta).await
 }
 
 /// After the user was deleted: every session of theirs ends, on every

@@ -15,6 +15,7 @@ use crate::auth::domain::CurrentUser;
 use crate::error::AppError;
 use crate::server::config::SessionTimeouts;
 use crate::server::request;
+use crate::server::sessions::take_session_ended;
 
 /// The one key a logged-in session's value is stored under.
 const KEY: &str = "auth";
@@ -358,10 +359,20 @@ impl AuthSession {
         Ok(())
     }
 
-    /// Records activity at `now` (see [`Freshness::Refresh`]).
-    pub async fn touch(&self, logged_in: &mut LoggedIn, now: i64) -> Result<(), AppError> {
+    /// Records activity at `now` (see [`Freshness::Refresh`]) and writes it
+    /// to Redis now, before the request acts. False when the session turned
+    /// out to have ended meanwhile (logged out or revoked elsewhere since it
+    /// was loaded): nothing was written, the session is emptied (its cookie
+    /// is removed), and the request goes on as an anonymous one.
+    pub async fn touch(&self, logged_in: &mut LoggedIn, now: i64) -> Result<bool, AppError> {
         logged_in.meta.last_active = now;
-        self.save(logged_in).await
+        self.save(logged_in).await?;
+        self.0.save().await?;
+        if take_session_ended() {
+            self.0.clear().await;
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// Gives the session a new id, keeping what it holds (after a password
