@@ -538,6 +538,57 @@ mod tests {
         assert!(LoggedIn::from_record(&record(serde_json::json!({}))).is_none());
     }
 
+    /// A store whose session was logged out elsewhere after this request
+    /// loaded it: the record loads, and writing it back finds it gone, as
+    /// `IndexedStore::save` does (`SET … XX` writes nothing).
+    #[derive(Debug, Clone)]
+    struct EndedElsewhere(Record);
+
+    #[async_trait::async_trait]
+    impl tower_sessions::SessionStore for EndedElsewhere {
+        async fn create(&self, _: &mut Record) -> tower_sessions::session_store::Result<()> {
+            Ok(())
+        }
+        async fn save(&self, _: &Record) -> tower_sessions::session_store::Result<()> {
+            crate::server::sessions::note_session_ended();
+            Ok(())
+        }
+        async fn load(&self, _: &Id) -> tower_sessions::session_store::Result<Option<Record>> {
+            Ok(Some(self.0.clone()))
+        }
+        async fn delete(&self, _: &Id) -> tower_sessions::session_store::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_finds_the_session_ended_makes_the_request_anonymous() {
+        let meta = SessionMeta::new("ua", "ip", false, 1, 0, &timeouts());
+        let logged_in = LoggedIn {
+            user: CurrentUser {
+                id: 3,
+                email: "ann@example.com".to_owned(),
+            },
+            meta,
+        };
+        let stored = record(serde_json::json!({ KEY: serde_json::to_value(&logged_in).unwrap() }));
+        let session = Session::new(
+            Some(stored.id),
+            std::sync::Arc::new(EndedElsewhere(stored)),
+            None,
+        );
+        let session = AuthSession(session);
+        let (touched, ended) = crate::server::sessions::watch_for_ended_session(async {
+            let mut current = session.current().await.unwrap().expect("it loads");
+            let touched = session.touch(&mut current, 50).await.unwrap();
+            (touched, session.current().await.unwrap())
+        })
+        .await
+        .0;
+        assert!(!touched, "the request goes on as anonymous");
+        assert_eq!(ended, None, "and the session holds nothing");
+    }
+
     #[test]
     fn handles_are_random_and_long() {
         let t = timeouts();
