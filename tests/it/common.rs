@@ -254,6 +254,9 @@ impl TestDatabase {
         sqlx::any::install_default_drivers();
         sqlx::pool::PoolOptions::<sqlx::Any>::new()
             .max_connections(1)
+            // No reaper task (see the app's pools in server::db).
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect(&self.url())
             .await
             .unwrap()

@@ -25,6 +25,13 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// How long a request waits for a free connection before it answers 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+// Both pools keep their connections (no `idle_timeout`, no `max_lifetime`):
+// either one makes sqlx 0.8.6 run a reaper task whose sweep, after a rare
+// race in the pool's idle count (sqlx issue #3645, fixed by PR #4289 in no
+// release yet), spins a core at 100 % for good and hangs shutdown; it hung a
+// test run here. A closed connection is still replaced on demand, and
+// PostgreSQL's `idle_session_timeout` can reap idle ones server-side.
+
 #[derive(Clone, Debug)]
 pub struct Database {
     pool: Pool,
@@ -112,6 +119,8 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
     SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(None)
+        .max_lifetime(None)
         // An in-process database has no connection to lose; the default ping
         // before every query was one more round trip to sqlx's worker thread.
         .test_before_acquire(false)
@@ -124,8 +133,8 @@ async fn connect_postgres(url: &str) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        // Connections left idle are returned to the server rather than kept forever.
-        .idle_timeout(Duration::from_secs(300))
+        .idle_timeout(None)
+        .max_lifetime(None)
         .connect_with(options)
         .await
 }
