@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::http::{Method, Uri, header};
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::future::BoxFuture;
 use leptos::prelude::Owner;
@@ -128,9 +128,7 @@ enum EndedSessionAnswer {
 
 impl EndedSessionAnswer {
     fn of(req: &Request) -> Self {
-        let page = matches!(*req.method(), Method::GET | Method::HEAD)
-            && !req.uri().path().starts_with("/api/");
-        if page {
+        if form_redirect::is_page_request(req) {
             Self::AskAgain(req.uri().clone())
         } else {
             Self::KeepWithoutCookie

@@ -40,6 +40,12 @@ pub fn is_server_fn_post(req: &Request) -> bool {
     req.method() == Method::POST && req.uri().path().starts_with("/api/")
 }
 
+/// True for a browser asking for a page (a GET or HEAD outside `/api/`):
+/// the requests that may simply be asked for again.
+pub fn is_page_request(req: &Request) -> bool {
+    matches!(*req.method(), Method::GET | Method::HEAD) && !req.uri().path().starts_with("/api/")
+}
+
 /// Replaces the request's `Referer` with [`form_page`] on the placeholder
 /// origin, so whatever server_fn and leptos_axum build from it is this app's.
 pub fn pin_referer(req: &mut Request, https: bool) {
@@ -86,33 +92,28 @@ pub fn make_location_relative(mut response: Response, key: &Key) -> Response {
 /// or `/`, never a path the request chose (`//evil.example/` is a host to
 /// a browser).
 pub fn refuse_unsigned_error(req: &Request, keys: &CookieKeys) -> Option<Response> {
-    let page = matches!(*req.method(), Method::GET | Method::HEAD)
-        && !req.uri().path().starts_with("/api/");
-    let query = req.uri().query().filter(|_| page)?;
+    let query = req.uri().query().filter(|_| is_page_request(req))?;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
-    let only = |key: &str| {
-        let mut values = pairs.iter().filter(|(name, _)| name == key);
-        match (values.next(), values.next()) {
-            (Some((_, value)), None) => Some(value.as_str()),
-            _ => None,
-        }
+    let copies = |key: &str| pairs.iter().filter(|(name, _)| name == key).count();
+    let value = |key: &str| {
+        pairs
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
     };
-    if !pairs
-        .iter()
-        .any(|(name, _)| ERROR_KEYS.contains(&name.as_str()))
-    {
+    if ERROR_KEYS.iter().all(|key| copies(key) == 0) {
         return None;
     }
-    let signed = match (only("__err"), only("__sig")) {
-        (Some(err), Some(sig)) => {
-            let path = only("__path").unwrap_or_default();
-            let single_path = pairs.iter().filter(|(name, _)| name == "__path").count() <= 1;
-            single_path && keys.all().iter().any(|key| verify(key, path, err, sig))
-        }
-        _ => false,
-    };
+    let signed = ERROR_KEYS.iter().all(|key| copies(key) <= 1)
+        && match (value("__err"), value("__sig")) {
+            (Some(err), Some(sig)) => {
+                let path = value("__path").unwrap_or_default();
+                keys.all().iter().any(|key| verify(key, path, err, sig))
+            }
+            _ => false,
+        };
     if signed {
         return None;
     }
@@ -183,8 +184,7 @@ pub fn form_page(endpoint: &str, referer: Option<&str>, host: Option<&str>, http
 
 fn same_origin_page(referer: &str, host: &str, https: bool) -> Option<String> {
     let url = url::Url::parse(referer).ok()?;
-    let scheme = if https { "https" } else { "http" };
-    if !super::security::is_origin_of(&url.origin().ascii_serialization(), scheme, host) {
+    if !super::security::is_this_apps_origin(&url.origin().ascii_serialization(), https, host) {
         return None;
     }
     let mut page = url.clone();

@@ -160,9 +160,9 @@ fn is_cross_site(headers: &HeaderMap, https: bool) -> bool {
     let (Some(host), None) = (hosts.next().and_then(|v| v.to_str().ok()), hosts.next()) else {
         return true;
     };
-    let scheme = if https { "https" } else { "http" };
-    let ours =
-        |origin: Option<String>| origin.is_some_and(|origin| is_origin_of(&origin, scheme, host));
+    let ours = |origin: Option<String>| {
+        origin.is_some_and(|origin| is_this_apps_origin(&origin, https, host))
+    };
     origins
         .iter()
         .any(|origin| !ours(origin.to_str().ok().map(str::to_owned)))
@@ -177,10 +177,16 @@ fn origin_of_url(url: &str) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
+/// Whether `origin` is this app's: `https` when it is served over HTTPS
+/// (`COOKIE_SECURE`), else `http`, on `host` (the request's `Host`).
+pub(super) fn is_this_apps_origin(origin: &str, https: bool, host: &str) -> bool {
+    is_origin_of(origin, if https { "https" } else { "http" }, host)
+}
+
 /// Whether `origin` (as a browser serialises it: `scheme://host[:port]`,
 /// the port left out when it is the scheme's default) names `scheme` on
 /// `host` (a `Host` header, `host[:port]`). Host names compare without case.
-pub(super) fn is_origin_of(origin: &str, scheme: &str, host: &str) -> bool {
+fn is_origin_of(origin: &str, scheme: &str, host: &str) -> bool {
     let Some(origin_host) = origin
         .strip_prefix(scheme)
         .and_then(|rest| rest.strip_prefix("://"))

@@ -49,8 +49,13 @@ impl ThrottlePolicy {
     /// free one, then 1 s, 2 s, 4 s, … up to the cap.
     pub fn lock_after(&self, attempt: u32, free: u32) -> Option<Duration> {
         let over = attempt.checked_sub(free.max(1))?;
+        Some(self.lock_past_allowance(over))
+    }
+
+    /// The lock for an attempt `over` attempts past the last free one.
+    fn lock_past_allowance(&self, over: u32) -> Duration {
         let factor = 2_u32.saturating_pow(over);
-        Some(self.first_lock.saturating_mul(factor).min(self.max_lock))
+        self.first_lock.saturating_mul(factor).min(self.max_lock)
     }
 
     /// [`Self::lock_after`] for the last free attempt and each one after
@@ -59,13 +64,10 @@ impl ThrottlePolicy {
     fn lock_table_ms(&self) -> Vec<u64> {
         let ms = |lock: Duration| u64::try_from(lock.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut table = Vec::new();
-        for over in 0_u32.. {
-            let lock = self
-                .first_lock
-                .saturating_mul(2_u32.saturating_pow(over))
-                .min(self.max_lock);
+        for over in 0_u32..=32 {
+            let lock = self.lock_past_allowance(over);
             table.push(ms(lock));
-            if lock >= self.max_lock || over >= 32 {
+            if lock >= self.max_lock {
                 break;
             }
         }

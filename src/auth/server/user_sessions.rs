@@ -77,7 +77,7 @@ impl IndexedStore {
                 false,
             )
             .await
-            .map_err(|err| session_store::Error::Backend(err.to_string()))?;
+            .map_err(backend)?;
         Ok(replaced.is_some())
     }
 
@@ -88,9 +88,6 @@ impl IndexedStore {
         };
         let key = index_key(logged_in.user.id);
         let longest = i64::try_from(self.timeouts.longest().as_secs()).unwrap_or(i64::MAX);
-        let backend = |err: tower_sessions_redis_store::fred::error::Error| {
-            session_store::Error::Backend(err.to_string())
-        };
         let _: i64 = self
             .redis
             .sadd(&key, id.to_string())
@@ -104,6 +101,11 @@ impl IndexedStore {
             .map_err(backend)?;
         Ok(())
     }
+}
+
+/// A Redis failure, as the session store reports one.
+fn backend(err: tower_sessions_redis_store::fred::error::Error) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
 }
 
 #[async_trait]
