@@ -39,13 +39,13 @@ impl Email {
         if raw.len() > 4 * Self::MAX_LEN {
             return invalid("That email address is too long");
         }
-        if raw.chars().any(is_invisible_or_directional) {
-            return invalid(
-                "An email address cannot contain invisible or text-direction characters",
-            );
-        }
+        // Judged before and after normalising, so that none comes in either way.
         let email = canonical_caseless(raw);
-        if email.chars().any(is_invisible_or_directional) {
+        if raw
+            .chars()
+            .chain(email.chars())
+            .any(is_invisible_or_directional)
+        {
             return invalid(
                 "An email address cannot contain invisible or text-direction characters",
             );
