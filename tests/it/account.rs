@@ -412,14 +412,7 @@ async fn a_session_made_with_the_old_password_is_refused_after_a_change(backend:
         200,
         "b trusts the user"
     );
-    let store = session_store(&deployment.redis.url()).await;
-    let mut saved = Vec::new();
-    for key in deployment.redis.session_keys() {
-        if key == here_key {
-            continue;
-        }
-        saved.push(store.load(&session_id(&key)).await.unwrap().unwrap());
-    }
+    let late = LateLogins::of(&deployment, &here_key).await;
 
     let changed = a
         .post_form(
@@ -433,11 +426,7 @@ async fn a_session_made_with_the_old_password_is_refused_after_a_change(backend:
         .await;
     assert_eq!(changed.status(), 200);
     let here = session_cookie(changed.headers()).unwrap().pair();
-    // The late logins' sessions, saved after the change.
-    for mut record in saved {
-        assert!(store.load(&record.id).await.unwrap().is_none(), "ended");
-        store.create(&mut record).await.unwrap();
-    }
+    late.save_their_sessions().await;
     assert_eq!(deployment.redis.session_keys().len(), 3, "put back");
 
     assert_eq!(a.me(Some(&late_on_a)).await.status(), 401, "at once here");
@@ -466,14 +455,7 @@ async fn a_login_still_running_when_the_account_is_deleted_leaves_no_session(bac
     let here = app.signed_up_cookie("gone@example.com").await;
     let here_key = deployment.redis.session_keys().pop().unwrap();
     let (late, _) = login_cookie(&app, "gone@example.com", PASSWORD, false).await;
-    let store = session_store(&deployment.redis.url()).await;
-    let late_key = deployment
-        .redis
-        .session_keys()
-        .into_iter()
-        .find(|key| *key != here_key)
-        .unwrap();
-    let mut record = store.load(&session_id(&late_key)).await.unwrap().unwrap();
+    let late_logins = LateLogins::of(&deployment, &here_key).await;
 
     let res = app
         .post_form(
@@ -483,10 +465,43 @@ async fn a_login_still_running_when_the_account_is_deleted_leaves_no_session(bac
         )
         .await;
     assert_eq!(res.status(), 200);
-    store.create(&mut record).await.unwrap();
+    late_logins.save_their_sessions().await;
     assert_eq!(app.me(Some(&late)).await.status(), 401);
     assert!(deployment.redis.session_keys().is_empty(), "destroyed");
     app.shutdown().await;
+}
+
+/// Logins still running while the test changes the account: their session
+/// records, taken as stored now, which such logins save only after the
+/// change (and after it ended every other session).
+struct LateLogins {
+    store: tower_sessions_redis_store::RedisStore<tower_sessions_redis_store::fred::prelude::Pool>,
+    records: Vec<tower_sessions::session::Record>,
+}
+
+impl LateLogins {
+    /// Every session stored now but the one under `keep` (a Redis key).
+    async fn of(deployment: &Deployment, keep: &str) -> Self {
+        let store = session_store(&deployment.redis.url()).await;
+        let mut records = Vec::new();
+        for key in deployment.redis.session_keys() {
+            if key != keep {
+                records.push(store.load(&session_id(&key)).await.unwrap().unwrap());
+            }
+        }
+        Self { store, records }
+    }
+
+    /// Saves their sessions, as those logins would now; each had ended.
+    async fn save_their_sessions(self) {
+        for mut record in self.records {
+            assert!(
+                self.store.load(&record.id).await.unwrap().is_none(),
+                "ended"
+            );
+            self.store.create(&mut record).await.unwrap();
+        }
+    }
 }
 
 crate::on_both_databases!(
