@@ -41,12 +41,21 @@ start_workspace() {
   work=$(mktemp -d)
   trap stop_workspace EXIT
   start_redis "$work"
+  start_smtp "$work"
 }
 stop_workspace() {
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$work"
+}
+
+# start_smtp DIR: a throwaway SMTP server (tests/smtp_server.py) that keeps
+# what the app sends in DIR/mail.jsonl; sets smtp_port. Production needs one.
+start_smtp() {
+  smtp_port=$(free_port)
+  /usr/bin/python3 tests/smtp_server.py --port "$smtp_port" --out "$1/mail.jsonl" >/dev/null &
+  wait_for_port "$smtp_port"
 }
 
 # start_redis DIR: a throwaway Redis keeping nothing on disk; sets redis_port.
@@ -65,6 +74,8 @@ start_app() {
   SESSION_SECRET=${SESSION_SECRET:-$(head -c 64 /dev/urandom | base64 -w0)} COOKIE_SECURE=false \
     REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_URL="sqlite://$3" \
     LEPTOS_SITE_ADDR="127.0.0.1:$2" LEPTOS_OUTPUT_NAME=workout_log LEPTOS_SITE_ROOT=target/site \
+    SMTP_URL="smtp://127.0.0.1:$smtp_port?tls=none" MAIL_FROM="Workout log <bench@localhost>" \
+    PUBLIC_URL="http://127.0.0.1:$2" \
     LEPTOS_ENV=PROD RUST_LOG=warn TRUSTED_PROXIES=127.0.0.1 "$1" &
   app_pid=$!
 }

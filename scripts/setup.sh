@@ -75,6 +75,9 @@ if $want_test_tools; then
   # The tests start their own PostgreSQL servers with Debian's initdb and
   # pg_ctl (they never use a server that is already running).
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing_packages+=(postgresql)
+  # The tests' SMTP server (tests/smtp_server.py), run by Debian's own
+  # Python: mail sent by the app is caught there and read back.
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing_packages+=(python3-aiosmtpd)
 fi
 if ((${#missing_packages[@]})); then
   say "installing Debian packages: ${missing_packages[*]}"

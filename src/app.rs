@@ -9,6 +9,7 @@ use leptos_router::path;
 use crate::account::pages::AccountPage;
 use crate::auth::Auth;
 use crate::auth::pages::{LoginPage, LogoutButton, SignupPage};
+use crate::auth::recovery_pages::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage};
 use crate::dashboard::DashboardPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,7 +51,16 @@ pub fn App() -> impl IntoView {
 
 /// The path of every page in [`Layout`]'s route table (a server test checks
 /// the two agree). Redirect targets are judged against it.
-pub const PAGES: [&str; 5] = ["/", "/signup", "/login", "/dashboard", "/account"];
+pub const PAGES: [&str; 8] = [
+    "/",
+    "/signup",
+    "/login",
+    "/dashboard",
+    "/account",
+    "/forgot-password",
+    "/reset-password",
+    "/confirm-email",
+];
 
 /// Pages that depend on who is logged in render only once that is known
 /// (`SsrMode::Async`), so the server can still answer with a redirect.
@@ -66,6 +76,9 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage />
             </Routes>
         </main>
     }

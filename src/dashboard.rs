@@ -3,9 +3,15 @@
 use leptos::prelude::*;
 
 use crate::auth::pages::RequireUser;
+use crate::auth::recovery_pages::ConfirmEmailBanner;
 use crate::workouts::pages::WorkoutDashboard;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    view! { <RequireUser children=|user| view! { <WorkoutDashboard user /> } /> }
+    view! {
+        <RequireUser children=|user| view! {
+            <ConfirmEmailBanner />
+            <WorkoutDashboard user />
+        } />
+    }
 }

@@ -24,6 +24,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("An account with this email already exists")]
     EmailTaken,
+    /// A link from an email (password reset, address confirmation) that is
+    /// unknown, used, or expired.
+    #[error("This link has expired or was already used. Ask for a new one.")]
+    InvalidLink,
     #[error("You need to log in to do that")]
     Unauthorized,
     #[error("Not found")]
@@ -73,7 +77,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidField { .. } => 422,
-            Self::BadRequest(_) => 400,
+            Self::BadRequest(_) | Self::InvalidLink => 400,
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,

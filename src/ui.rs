@@ -58,3 +58,16 @@ pub fn PasswordField(
         </label>
     }
 }
+
+/// Answers this page with `Referrer-Policy: no-referrer`: its URL carries a
+/// link's token, which must not travel on to anything the page loads or
+/// links to.
+pub fn send_no_referrer() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("no-referrer"),
+        );
+    }
+}

@@ -44,6 +44,15 @@ pub async fn change_password(
     server::change_password(&current_password, &new_password).await
 }
 
+/// `POST /api/account/change_email` (`password`, `new_email`): sends a
+/// confirmation link to the new address and a notice to the current one;
+/// the address changes when the link is followed (`/api/email/confirm`).
+/// `409` if an account has the new address already.
+#[server(prefix = "/api/account", endpoint = "change_email")]
+pub async fn change_email(password: String, new_email: String) -> Result<(), AppError> {
+    server::change_email(&password, &new_email).await
+}
+
 /// `POST /api/account/delete` (`password`): deletes the user, their workouts
 /// and audit trail, and every session, this one included.
 #[server(prefix = "/api/account", endpoint = "delete")]

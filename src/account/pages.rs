@@ -11,11 +11,12 @@ use leptos_router::hooks::use_navigate;
 use super::domain::format_timestamp;
 use super::{AuditEvent, SessionInfo};
 use super::{
-    ChangePassword, DeleteAccount, LogOutOtherSessions, RevokeSession, audit_trail, list_sessions,
+    ChangeEmail, ChangePassword, DeleteAccount, LogOutOtherSessions, RevokeSession, audit_trail,
+    list_sessions,
 };
 use crate::auth::domain::Password;
 use crate::auth::pages::RequireUser;
-use crate::auth::{Auth, CurrentUser, unauthorized};
+use crate::auth::{Auth, CurrentUser, EmailStatus, get_email_status, unauthorized};
 use crate::error::AppError;
 use crate::ui::{FormError, PasswordField, SubmitButton, action_error};
 
@@ -32,12 +33,22 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
     let log_out_others = ServerAction::<LogOutOtherSessions>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    let change_email = ServerAction::<ChangeEmail>::new();
 
     // Bumped only when a change succeeds: the sessions and the audit trail are
     // fetched again then, and only then.
     let changed = RwSignal::new(0_u32);
     let bump = move || changed.update(|n| *n += 1);
     let password_form = NodeRef::<leptos::html::Form>::new();
+    let email_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if matches!(change_email.value().get(), Some(Ok(()))) {
+            bump();
+            if let Some(form) = email_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     Effect::new(move || {
         if matches!(revoke.value().get(), Some(Ok(()))) {
             bump();
@@ -68,6 +79,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
 
     let sessions = Resource::new(move || changed.get(), |_| list_sessions());
     let audit = Resource::new(move || changed.get(), |_| audit_trail());
+    let email_status = Resource::new(move || changed.get(), |_| get_email_status());
 
     // A session that ended under us (revoked from another device, password
     // changed elsewhere): ask who is logged in again, and the route gate sends
@@ -78,6 +90,8 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
             || unauthorized(revoke.value().get())
             || unauthorized(log_out_others.value().get())
             || unauthorized(change_password.value().get())
+            || unauthorized(change_email.value().get())
+            || unauthorized(email_status.get())
             || unauthorized(delete.value().get())
     });
 
@@ -89,9 +103,63 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
             </p>
         </section>
         <SessionsSection sessions revoke log_out_others />
+        <EmailSection status=email_status action=change_email form_ref=email_form />
         <ChangePasswordSection action=change_password form_ref=password_form />
         <ActivitySection audit />
         <DeleteAccountSection action=delete />
+    }
+}
+
+/// The account's address (confirmed or not, a change waiting for its
+/// link) and the form that asks to change it.
+#[component]
+fn EmailSection(
+    status: Resource<Result<EmailStatus, AppError>>,
+    action: ServerAction<ChangeEmail>,
+    form_ref: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
+    let requested = move || {
+        action
+            .input()
+            .get()
+            .filter(|_| matches!(action.value().get(), Some(Ok(()))))
+            .map(|input| input.new_email)
+    };
+    view! {
+        <section class="card" aria-labelledby="email-heading">
+            <h2 id="email-heading">"Email address"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    status.await.ok().map(|status| view! {
+                        <p data-testid="email-status">
+                            <strong>{status.email}</strong>
+                            {if status.confirmed { " (confirmed)" } else { " (not confirmed yet)" }}
+                        </p>
+                        {status.pending_email.map(|pending| view! {
+                            <p class="muted" data-testid="pending-email">
+                                "Waiting for you to follow the link sent to " <strong>{pending}</strong> "."
+                            </p>
+                        })}
+                    })
+                })}
+            </Transition>
+            <ActionForm action node_ref=form_ref attr:class="stack">
+                <label>
+                    "New email address"
+                    <input type="email" name="new_email" autocomplete="email" required maxlength="254" />
+                </label>
+                <PasswordField label="Current password" name="password" autocomplete="current-password" />
+                <FormError error=action_error(action) />
+                <SubmitButton pending=action.pending() label="Change email" busy="Sending link…" />
+                <div role="status">
+                    {move || requested().map(|email| view! {
+                        <p class="success" data-testid="email-change-sent">
+                            "We sent a link to " {email} ". Your address changes when you follow it."
+                        </p>
+                    })}
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -4,9 +4,11 @@
 use crate::auth::activity::{AuditEvent, AuditKind, SessionInfo};
 use crate::auth::domain::{Email, Password};
 use crate::auth::server::{
-    AuthSession, audit, confirm_password, credentials_changed, require_user, user_deleted,
+    AuthSession, audit, confirm_password, credentials_changed, password_changed_notice,
+    request_email_change, require_user, user_deleted,
 };
 use crate::error::AppError;
+use crate::server::clock::unix_now_ms;
 use crate::server::request::{self, redirect_plain_form_post};
 
 const AUDIT_TRAIL_LENGTH: i64 = 50;
@@ -50,12 +52,23 @@ pub async fn change_password(current: &str, new: &str) -> Result<(), AppError> {
         other => other,
     })?;
     let hash = state.passwords.hash(new).await?;
-    state.db.set_password_hash(user.id, &hash).await?;
+    let notice = password_changed_notice(&state, &user.email);
+    state
+        .db
+        .set_password_hash(user.id, &hash, &[notice], unix_now_ms())
+        .await?;
+    state.mailer.queued();
     credentials_changed(&state, &session, user.id, &hash).await?;
     audit(&state, user.id, AuditKind::PasswordChanged).await;
     tracing::info!(user_id = user.id, "password changed");
     redirect_plain_form_post("/account");
     Ok(())
+}
+
+/// Asks to make `new_email` the account's address (see
+/// `auth::server::request_email_change`).
+pub async fn change_email(password: &str, new_email: &str) -> Result<(), AppError> {
+    request_email_change(password, new_email).await
 }
 
 /// Deletes the user with their workouts and audit trail, and ends every one

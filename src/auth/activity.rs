@@ -30,6 +30,11 @@ pub enum AuditKind {
     PasswordChanged,
     SessionRevoked,
     OtherSessionsEnded,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailConfirmed,
+    EmailChangeRequested,
+    EmailChanged,
 }
 
 impl AuditKind {
@@ -42,6 +47,11 @@ impl AuditKind {
             Self::PasswordChanged => "password_changed",
             Self::SessionRevoked => "session_revoked",
             Self::OtherSessionsEnded => "other_sessions_ended",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::EmailConfirmed => "email_confirmed",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
         }
     }
 
@@ -54,6 +64,11 @@ impl AuditKind {
             Self::PasswordChanged,
             Self::SessionRevoked,
             Self::OtherSessionsEnded,
+            Self::PasswordResetRequested,
+            Self::PasswordReset,
+            Self::EmailConfirmed,
+            Self::EmailChangeRequested,
+            Self::EmailChanged,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == raw)
@@ -69,6 +84,11 @@ impl AuditKind {
             Self::PasswordChanged => "Password changed",
             Self::SessionRevoked => "Session revoked",
             Self::OtherSessionsEnded => "Logged out everywhere else",
+            Self::PasswordResetRequested => "Password reset link sent",
+            Self::PasswordReset => "Password reset by email link",
+            Self::EmailConfirmed => "Email address confirmed",
+            Self::EmailChangeRequested => "Email change requested",
+            Self::EmailChanged => "Email address changed",
         }
     }
 }

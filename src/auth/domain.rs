@@ -14,6 +14,18 @@ pub struct CurrentUser {
     pub email: String,
 }
 
+/// The logged-in user's address as the dashboard and account page show it
+/// (`POST /api/email/status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailStatus {
+    pub email: String,
+    /// The user followed a confirmation link sent to `email`.
+    pub confirmed: bool,
+    /// A new address that becomes the account's once the link sent to it
+    /// is followed.
+    pub pending_email: Option<String>,
+}
+
 /// An email address in its one canonical form, so that addresses that look
 /// the same are one account: trimmed, Unicode NFKC-normalised (composed and
 /// decomposed accents, fullwidth letters), case-folded (Unicode full case

@@ -8,13 +8,14 @@
 pub mod activity;
 pub mod domain;
 pub mod pages;
+pub mod recovery_pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
-pub use domain::CurrentUser;
+pub use domain::{CurrentUser, EmailStatus};
 
 /// `POST /api/signup` (form fields `email`, `password`): creates the account and
 /// logs it in.
@@ -53,6 +54,44 @@ pub async fn me() -> Result<CurrentUser, AppError> {
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     server::optional_user().await
+}
+
+/// `POST /api/password/forgot` (`email`): emails a reset link if an
+/// account has this address. The same answer either way; throttled per
+/// address and IP (429 with `Retry-After`).
+#[server(prefix = "/api/password", endpoint = "forgot")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    server::forgot_password(&email).await
+}
+
+/// `POST /api/password/reset` (`token`, `password`): sets a new password
+/// with a reset link's token, ends every session of the user and logs this
+/// browser in; `400 "InvalidLink"` for a used, expired or unknown token.
+#[server(prefix = "/api/password", endpoint = "reset")]
+pub async fn reset_password(token: String, password: String) -> Result<CurrentUser, AppError> {
+    server::reset_password(&token, &password).await
+}
+
+/// `POST /api/email/confirm` (`token`): confirms the account's address, or
+/// makes a new one the account's; `400 "InvalidLink"`, or `409` when the
+/// new address belongs to another account by now.
+#[server(prefix = "/api/email", endpoint = "confirm")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    server::confirm_email(&token).await
+}
+
+/// `POST /api/email/status`: the logged-in user's address, whether it is
+/// confirmed, and a change waiting for its link.
+#[server(prefix = "/api/email", endpoint = "status")]
+pub async fn get_email_status() -> Result<EmailStatus, AppError> {
+    server::email_status().await
+}
+
+/// `POST /api/email/resend_confirmation`: sends the confirmation link
+/// again (throttled); nothing once the address is confirmed.
+#[server(prefix = "/api/email", endpoint = "resend_confirmation")]
+pub async fn resend_confirmation() -> Result<(), AppError> {
+    server::resend_confirmation().await
 }
 
 /// Who is logged in, as the whole UI sees it.

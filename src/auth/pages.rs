@@ -40,7 +40,10 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError error=action_error(login) />
                 <SubmitButton pending=login.pending() label="Log in" busy="Logging in…" />
             </ActionForm>
-            <p class="muted">"No account yet? " <A href="/signup">"Sign up"</A></p>
+            <p class="muted">
+                <A href="/forgot-password">"Forgot your password?"</A>
+                " · No account yet? " <A href="/signup">"Sign up"</A>
+            </p>
         </section>
     }
 }

@@ -13,3 +13,9 @@ pub fn unix_now() -> i64 {
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
+
+/// Now, in Unix milliseconds (UTC): when a queued message is next due.
+pub fn unix_now_ms() -> i64 {
+    let now = OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

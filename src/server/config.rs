@@ -25,8 +25,74 @@ pub struct Config {
     /// On shutdown, requests in flight get this long to finish; then the
     /// server closes anyway, so a stuck client cannot hold up a redeploy.
     pub shutdown_grace: Duration,
+    pub mail: MailConfig,
     pub log_filter: String,
 }
+
+/// How mail is sent, and what the links in it point to.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`: the sender, such as `Workout log <no-reply@example.com>`.
+    pub from: lettre::message::Mailbox,
+    /// `PUBLIC_URL`: where users reach the app. Every link in a message is
+    /// built from it, never from a request's `Host` (which a client sets:
+    /// reset-link poisoning).
+    pub public_url: PublicUrl,
+    /// `MAIL_RETRY_AFTER`: the wait before the second attempt at a message;
+    /// it doubles with each further attempt, up to [`MAIL_RETRY_CAP`].
+    pub retry_after: Duration,
+    /// `PASSWORD_RESET_TTL`: how long a reset link works (an hour).
+    pub password_reset_ttl: Duration,
+    /// `EMAIL_CONFIRMATION_TTL`: how long a confirmation link works (3 days).
+    pub email_confirmation_ttl: Duration,
+}
+
+/// Where queued messages go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `SMTP_URL`, as lettre reads it: `smtp://` made to use STARTTLS
+    /// (`tls=required`) unless it says otherwise, or `smtps://`.
+    Smtp(String),
+    /// Development without `SMTP_URL`: the log and `/dev/mailbox`.
+    DevMailbox,
+}
+
+/// The app's public address, without a trailing slash: `https://log.example.com`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let invalid = || ConfigError::Invalid {
+            name: "PUBLIC_URL",
+            value: raw.to_owned(),
+            expected: "the address users reach the app at, such as https://log.example.com (http or https, no query)",
+        };
+        let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none()
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+        {
+            return Err(invalid());
+        }
+        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The absolute URL of `path_and_query` (which starts with `/`).
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.0)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The longest wait between two attempts at one message.
+pub const MAIL_RETRY_CAP: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Clone)]
 pub struct SessionConfig {
@@ -98,6 +164,13 @@ pub enum ConfigError {
          one line)"
     )]
     WeakSessionSecret,
+    #[error(
+        "LEPTOS_ENV=PROD sends password resets and address confirmations by email: set {missing}. \
+         For example SMTP_URL=smtp://user:password@smtp.example.com:587 (STARTTLS; \
+         smtps://…:465 for implicit TLS), MAIL_FROM='Workout log <no-reply@example.com>', \
+         PUBLIC_URL=https://log.example.com"
+    )]
+    MissingMailSettings { missing: String },
     #[error("{name} has an invalid value {value:?}: {expected}")]
     Invalid {
         name: &'static str,
@@ -167,6 +240,12 @@ const DEFAULT_REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Inside the 30 s the README's systemd unit gives a stopping instance
 /// (`TimeoutStopSec`) before it kills it, with time left to close cleanly.
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+const DEFAULT_MAIL_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Phoenix's and Django's reset links last a day or more; an hour is
+/// enough to read a message and short enough that an old inbox is no key.
+const DEFAULT_PASSWORD_RESET_TTL: Duration = Duration::from_secs(60 * 60);
+const DEFAULT_EMAIL_CONFIRMATION_TTL: Duration = Duration::from_secs(3 * 24 * 60 * 60);
+const DEV_MAIL_FROM: &str = "Workout log <no-reply@localhost>";
 
 impl Config {
     /// Reads the process environment (after loading `.env`, which never
@@ -235,7 +314,18 @@ impl Config {
             });
         }
 
+        let mail = MailConfig {
+            retry_after: duration_or("MAIL_RETRY_AFTER", DEFAULT_MAIL_RETRY_AFTER)?,
+            password_reset_ttl: duration_or("PASSWORD_RESET_TTL", DEFAULT_PASSWORD_RESET_TTL)?,
+            email_confirmation_ttl: duration_or(
+                "EMAIL_CONFIRMATION_TTL",
+                DEFAULT_EMAIL_CONFIRMATION_TTL,
+            )?,
+            ..parse_mail_settings(&leptos, &var)?
+        };
+
         Ok(Self {
+            mail,
             leptos,
             database_url: DatabaseUrl::parse(
                 &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -261,6 +351,98 @@ impl Config {
             log_filter: var("RUST_LOG").unwrap_or_else(|| "info,workout_log=info".to_owned()),
         })
     }
+}
+
+/// `SMTP_URL`, `MAIL_FROM` and `PUBLIC_URL`: all three required in
+/// production; in development, mail without `SMTP_URL` goes to the
+/// development mailbox, from a placeholder sender, with links to the site's
+/// own address.
+fn parse_mail_settings(
+    leptos: &LeptosOptions,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<MailConfig, ConfigError> {
+    if leptos.env == Env::PROD {
+        let missing: Vec<&str> = ["SMTP_URL", "MAIL_FROM", "PUBLIC_URL"]
+            .into_iter()
+            .filter(|name| var(name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ConfigError::MissingMailSettings {
+                missing: missing.join(", "),
+            });
+        }
+    }
+    let transport = match var("SMTP_URL") {
+        Some(url) => MailTransport::Smtp(parse_smtp_url(&url)?),
+        None => MailTransport::DevMailbox,
+    };
+    let from_raw = var("MAIL_FROM").unwrap_or_else(|| DEV_MAIL_FROM.to_owned());
+    let from = from_raw.parse().map_err(|_| ConfigError::Invalid {
+        name: "MAIL_FROM",
+        value: from_raw.clone(),
+        expected: "an address, optionally with a name: Workout log <no-reply@example.com>",
+    })?;
+    let public_url = match var("PUBLIC_URL") {
+        Some(url) => PublicUrl::parse(&url)?,
+        None => PublicUrl::parse(&format!("http://{}", leptos.site_addr))?,
+    };
+    Ok(MailConfig {
+        transport,
+        from,
+        public_url,
+        retry_after: DEFAULT_MAIL_RETRY_AFTER,
+        password_reset_ttl: DEFAULT_PASSWORD_RESET_TTL,
+        email_confirmation_ttl: DEFAULT_EMAIL_CONFIRMATION_TTL,
+    })
+}
+
+/// `SMTP_URL` in the form lettre reads. `smtp://` without a `tls` setting
+/// gets `tls=required` (STARTTLS, or no mail: never credentials in plain
+/// text); `tls=none`, plain SMTP, is accepted only for a server on this
+/// machine (a local relay, a test server).
+fn parse_smtp_url(raw: &str) -> Result<String, ConfigError> {
+    let invalid = |expected| ConfigError::Invalid {
+        name: "SMTP_URL",
+        value: redact_password(raw),
+        expected,
+    };
+    const FORMS: &str =
+        "smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (implicit TLS)";
+    let mut url = url::Url::parse(raw.trim()).map_err(|_| invalid(FORMS))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(FORMS));
+    }
+    let tls = url
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    match (url.scheme(), tls.as_deref()) {
+        ("smtps", None) | ("smtp", Some("required" | "opportunistic")) => {}
+        ("smtp", None) => {
+            url.query_pairs_mut().append_pair("tls", "required");
+        }
+        ("smtp", Some("none")) => {
+            // An `smtp:` URL's host is opaque to the url crate: read it here.
+            let host = url.host_str().unwrap_or_default();
+            let local = host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !local {
+                return Err(invalid(
+                    "tls=none (plain SMTP) only for a server on this machine (localhost, 127.0.0.1, ::1)",
+                ));
+            }
+            url.set_query(None);
+        }
+        _ => return Err(invalid(FORMS)),
+    }
+    let url = url.to_string();
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
+        .map_err(|_| invalid(FORMS))?;
+    Ok(url)
 }
 
 /// Under `cargo leptos` the `LEPTOS_*` variables are set; under a plain
@@ -414,6 +596,103 @@ mod tests {
         );
     }
 
+    fn mail_settings() -> [(&'static str, &'static str); 3] {
+        [
+            ("SMTP_URL", "smtp://app:pw@smtp.example.com:587"),
+            ("MAIL_FROM", "Workout log <no-reply@example.com>"),
+            ("PUBLIC_URL", "https://log.example.com/"),
+        ]
+    }
+
+    fn production(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let secret = secret();
+        let mut vars = vec![("SESSION_SECRET", secret.as_str())];
+        vars.extend(mail_settings());
+        vars.extend(extra);
+        parse(Env::PROD, &vars)
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_mail_settings_and_names_each_one() {
+        let err = parse(Env::PROD, &[("SESSION_SECRET", &secret())])
+            .err()
+            .unwrap();
+        let message = err.to_string();
+        assert!(
+            message.contains("set SMTP_URL, MAIL_FROM, PUBLIC_URL"),
+            "{message}"
+        );
+        let err = parse(
+            Env::PROD,
+            &[
+                ("SESSION_SECRET", &secret()),
+                ("SMTP_URL", "smtps://mail.example.com"),
+            ],
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("set MAIL_FROM, PUBLIC_URL"),
+            "{err}"
+        );
+        let config = production(&[]).unwrap();
+        assert_eq!(config.mail.public_url.as_str(), "https://log.example.com");
+        assert_eq!(
+            config.mail.public_url.link("/reset-password?token=x"),
+            "https://log.example.com/reset-password?token=x"
+        );
+        assert_eq!(config.mail.password_reset_ttl, Duration::from_secs(3600));
+        assert_eq!(
+            config.mail.email_confirmation_ttl,
+            Duration::from_secs(3 * 86_400)
+        );
+    }
+
+    #[test]
+    fn smtp_urls_use_tls_unless_the_server_is_on_this_machine() {
+        let transport = |url: &str| {
+            production(&[("SMTP_URL", url)])
+                .map(|config| config.mail.transport)
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(
+            transport("smtp://app:pw@smtp.example.com:587"),
+            Ok(MailTransport::Smtp(
+                "smtp://app:pw@smtp.example.com:587?tls=required".into()
+            ))
+        );
+        assert_eq!(
+            transport("smtps://app:pw@smtp.example.com"),
+            Ok(MailTransport::Smtp(
+                "smtps://app:pw@smtp.example.com".into()
+            ))
+        );
+        assert_eq!(
+            transport("smtp://127.0.0.1:2525?tls=none"),
+            Ok(MailTransport::Smtp("smtp://127.0.0.1:2525".into()))
+        );
+        let refused = transport("smtp://app:hunter2@smtp.example.com?tls=none").unwrap_err();
+        assert!(
+            refused.contains("only for a server on this machine"),
+            "{refused}"
+        );
+        assert!(!refused.contains("hunter2"), "{refused}");
+        for bad in ["http://smtp.example.com", "smtp://", "smtp://h?tls=maybe"] {
+            assert!(transport(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn development_sends_mail_to_the_mailbox_with_links_to_the_site() {
+        let config = parse(Env::DEV, &[]).unwrap();
+        assert_eq!(config.mail.transport, MailTransport::DevMailbox);
+        assert_eq!(config.mail.public_url.as_str(), "http://127.0.0.1:3000");
+        for bad in ["ftp://x", "https://log.example.com/?a=1", "not a url"] {
+            assert!(parse(Env::DEV, &[("PUBLIC_URL", bad)]).is_err(), "{bad}");
+        }
+        assert!(parse(Env::DEV, &[("MAIL_FROM", "nobody")]).is_err());
+    }
+
     #[test]
     fn development_without_a_secret_uses_an_ephemeral_key() {
         let config = parse(Env::DEV, &[]).unwrap();
@@ -423,7 +702,7 @@ mod tests {
 
     #[test]
     fn production_defaults_to_secure_cookies_and_a_day_of_inactivity() {
-        let config = parse(Env::PROD, &[("SESSION_SECRET", &secret())]).unwrap();
+        let config = production(&[]).unwrap();
         assert!(!config.session.key_is_ephemeral);
         assert!(config.session.cookie_secure);
         assert_eq!(
@@ -438,29 +717,16 @@ mod tests {
     fn retired_secrets_are_a_comma_separated_list_and_a_bad_one_is_named_not_shown() {
         let other = base64::engine::general_purpose::STANDARD.encode([9u8; 64]);
         let list = format!("{}, {other},", secret());
-        let config = parse(
-            Env::PROD,
-            &[
-                ("SESSION_SECRET", &secret()),
-                ("SESSION_SECRET_FALLBACKS", &list),
-            ],
-        )
-        .unwrap();
+        let config = production(&[("SESSION_SECRET_FALLBACKS", &list)]).unwrap();
         assert_eq!(config.session.retired_keys.len(), 2);
         assert_eq!(config.session.retired_keys[1], Key::from(&[9u8; 64]));
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        let err = parse(
-            Env::PROD,
-            &[
-                ("SESSION_SECRET", &secret()),
-                ("SESSION_SECRET_FALLBACKS", &format!("{other},{short}")),
-            ],
-        )
-        .err()
-        .unwrap();
+        let err = production(&[("SESSION_SECRET_FALLBACKS", &format!("{other},{short}"))])
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("entry 2"), "{err}");
         assert!(!err.to_string().contains(&short), "{err}");
-        let none = parse(Env::PROD, &[("SESSION_SECRET", &secret())]).unwrap();
+        let none = production(&[]).unwrap();
         assert!(none.session.retired_keys.is_empty());
     }
 
@@ -494,6 +760,9 @@ mod tests {
                 ("REQUEST_BODY_TIMEOUT", "5s"),
                 ("SHUTDOWN_GRACE", "1m"),
                 ("RUST_LOG", "debug"),
+                ("MAIL_RETRY_AFTER", "250ms"),
+                ("PASSWORD_RESET_TTL", "2s"),
+                ("EMAIL_CONFIRMATION_TTL", "1d"),
             ],
         )
         .unwrap();
@@ -514,6 +783,12 @@ mod tests {
             Duration::from_millis(250)
         );
         assert_eq!(config.log_filter, "debug");
+        assert_eq!(config.mail.retry_after, Duration::from_millis(250));
+        assert_eq!(config.mail.password_reset_ttl, Duration::from_secs(2));
+        assert_eq!(
+            config.mail.email_confirmation_ttl,
+            Duration::from_secs(86_400)
+        );
         assert_eq!(
             config.session.timeouts.absolute,
             Duration::from_secs(12 * 3600)

@@ -204,6 +204,10 @@ fn endpoint_page(endpoint: &str) -> &'static str {
     match endpoint {
         "/api/login" => "/login",
         "/api/signup" => "/signup",
+        "/api/password/forgot" => "/forgot-password",
+        "/api/password/reset" => "/reset-password",
+        "/api/email/confirm" => "/confirm-email",
+        "/api/email/resend_confirmation" => "/dashboard",
         _ if endpoint.starts_with("/api/account/") => "/account",
         _ if endpoint.starts_with("/api/workouts/") => "/dashboard",
         _ => "/",

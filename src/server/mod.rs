@@ -9,6 +9,7 @@ pub mod edge;
 pub mod form_redirect;
 pub mod health;
 pub mod http;
+pub mod mail;
 pub mod proxy;
 pub mod request;
 pub mod security;
@@ -28,7 +29,7 @@ use axum::serve::{ListenerExt as _, TapIo};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tower_http::trace::TraceLayer;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Pool};
 
@@ -47,6 +48,8 @@ pub enum StartupError {
     Database(#[from] sqlx::Error),
     #[error("invalid REDIS_URL: {0}")]
     Redis(#[from] tower_sessions_redis_store::fred::error::Error),
+    #[error("invalid SMTP_URL: {0}")]
+    Mail(#[from] lettre::transport::smtp::Error),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -60,6 +63,7 @@ pub struct Server {
     router: Router,
     db: Database,
     redis: Pool,
+    mail_worker: mail::MailWorker,
     shutdown_grace: Duration,
 }
 
@@ -87,12 +91,17 @@ impl Server {
                 .await
                 .expect("loading the bundle does not panic")
         };
+        let wake_mail_worker = Arc::new(Notify::new());
+        let mail_worker =
+            mail::MailWorker::new(&config.mail, db.clone(), wake_mail_worker.clone())?;
         let state = AppState::new(Services {
             // Pages link the client bundle where `assets` serves it.
             leptos_options: assets.page_options(&config.leptos),
             db: db.clone(),
             passwords: PasswordHasher::sized_for_this_machine(),
             throttle: LoginThrottle::new(redis.clone(), ThrottlePolicy::default()),
+            mail_throttle: LoginThrottle::new(redis.clone(), ThrottlePolicy::for_mail()),
+            mailer: mail::Mailer::new(&config.mail, wake_mail_worker),
             sessions: UserSessions::new(store.clone()),
             known_users: KnownUsers::new(config.session.user_recheck),
         });
@@ -124,6 +133,7 @@ impl Server {
             router,
             db,
             redis,
+            mail_worker,
             shutdown_grace: config.shutdown_grace,
         })
     }
@@ -142,6 +152,8 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
+        let (stop_mail, mail_stop) = watch::channel(false);
+        let mail_worker = tokio::spawn(self.mail_worker.run(mail_stop));
         let stopping = Arc::new(Notify::new());
         let signal = {
             let stopping = stopping.clone();
@@ -171,6 +183,16 @@ impl Server {
                 "requests still in flight after the shutdown grace period; closing anyway"
             );
         }
+        // The worker finishes the message it is sending, if any; one cut
+        // off is sent again later (its claim runs out), never lost.
+        let _ = stop_mail.send(true);
+        let abort = mail_worker.abort_handle();
+        if tokio::time::timeout(MAIL_WORKER_GRACE, mail_worker)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
         let _ = self.redis.quit().await;
         // A request cut off above may still hold a database connection,
         // which the pool's close would wait for.
@@ -180,6 +202,9 @@ impl Server {
         served
     }
 }
+
+/// How long a stopping server waits for the mail worker's message in flight.
+const MAIL_WORKER_GRACE: Duration = Duration::from_secs(5);
 
 /// Accepted connections send each write at once: pages stream, and with
 /// Nagle's algorithm each later part would wait for the browser's delayed
@@ -210,6 +235,10 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+}
+
 /// Outside every other layer: a probe loads no session and is not traced.
 fn health_routes(probes: health::Probes) -> Router {
     Router::new()
@@ -226,7 +255,14 @@ fn router(
 ) -> Router {
     let routes = route_list();
     let page_state = state.clone();
-    Router::new()
+    let development = state.leptos_options.env != leptos::config::Env::PROD;
+    let router = Router::new();
+    // The development mailbox lists live links: never in production.
+    let router = match development {
+        true => router.route("/dev/mailbox", get(mail::mailbox::mailbox_page)),
+        false => router,
+    };
+    router
         // `leptos_routes_with_context` below gives each server function its
         // own route; this one answers a path under /api that names none, as
         // every API error is answered: JSON, with its status (404).
@@ -249,7 +285,9 @@ fn router(
         // (each `Router::layer` call boxes the service again).
         .layer(
             tower::ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http())
+                // Spans name the path, never the query: it carries the
+                // tokens of emailed links.
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 // Pages and JSON as the browser accepts them (brotli, gzip);
                 // outermost but for tracing, so every answer is covered.
                 .layer(http::compression())

@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::db::Database;
+use super::mail::Mailer;
 use crate::auth::server::{KnownUsers, LoginThrottle, PasswordHasher, UserSessions};
 
 /// Shared by reference: every server-function call and page render puts a
@@ -20,6 +21,10 @@ pub struct Services {
     pub db: Database,
     pub passwords: PasswordHasher,
     pub throttle: LoginThrottle,
+    /// Requests that send mail, throttled per address and IP
+    /// (`ThrottlePolicy::for_mail`).
+    pub mail_throttle: LoginThrottle,
+    pub mailer: Mailer,
     pub sessions: UserSessions,
     pub known_users: KnownUsers,
 }

@@ -6,8 +6,11 @@
 // An explicit path, so that the soak test can include this file too.
 #[path = "common/postgres.rs"]
 mod postgres;
+#[path = "common/smtp.rs"]
+mod smtp;
 
 pub use postgres::TestPostgres;
+pub use smtp::TestSmtp;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
@@ -146,7 +149,11 @@ impl TestRedis {
     pub fn session_keys(&self) -> Vec<String> {
         self.keys()
             .into_iter()
-            .filter(|k| !k.starts_with("user-sessions:") && !k.starts_with("login-throttle:"))
+            .filter(|k| {
+                !k.starts_with("user-sessions:")
+                    && !k.starts_with("login-throttle:")
+                    && !k.starts_with("mail-throttle:")
+            })
             .collect()
     }
 
@@ -257,7 +264,11 @@ impl TestDatabase {
             // No reaper task (see the app's pools in server::db).
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect(&self.url())
+            // An SQLite file is created if the app has not yet.
+            .connect(&match self {
+                Self::Sqlite(_) => format!("{}?mode=rwc", self.url()),
+                Self::Postgres(_) => self.url(),
+            })
             .await
             .unwrap()
     }
@@ -276,7 +287,11 @@ impl Deployment {
     }
 
     pub fn with_redis(backend: Backend, redis: TestRedis) -> Self {
-        let db = TestDatabase::start(backend);
+        Self::with_database(TestDatabase::start(backend), redis)
+    }
+
+    /// A deployment over a database the test prepared (an earlier schema).
+    pub fn with_database(db: TestDatabase, redis: TestRedis) -> Self {
         let secret = base64::engine::general_purpose::STANDARD.encode(rand_bytes());
         let mut vars = HashMap::new();
         vars.insert("REDIS_URL".into(), redis.url());
@@ -306,8 +321,9 @@ impl Deployment {
 
     /// Everything a refused request must leave as it was: every row of
     /// every table, and every Redis key with its value. Left out: what
-    /// records the refusal itself (a failed login's audit event, the login
-    /// throttle's counters).
+    /// records the refusal itself (a failed login's audit event, the
+    /// throttles' counters), and the mail worker's own bookkeeping on a
+    /// queued message (its attempts and delivery time change by themselves).
     pub async fn snapshot(&self) -> Snapshot {
         let pool = self.db.connect().await;
         // Every integer as BIGINT: the Any driver decodes PostgreSQL's
@@ -335,6 +351,25 @@ impl Deployment {
         .fetch_all(&pool)
         .await
         .unwrap();
+        let tokens = sqlx::query_as(
+            "SELECT token_hash, CAST(user_id AS BIGINT), purpose, email, CAST(expires_at AS BIGINT) \
+             FROM email_tokens ORDER BY token_hash",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let outbox = sqlx::query_as(
+            "SELECT CAST(id AS BIGINT), recipient, subject, body FROM mail_outbox ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let confirmed = sqlx::query_as(
+            "SELECT CAST(id AS BIGINT), CAST(COALESCE(email_confirmed_at, -1) AS BIGINT) FROM users ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
         pool.close().await;
         // Every key and its serialised value, in one round trip.
         let redis = self
@@ -343,7 +378,7 @@ impl Deployment {
                 "EVAL",
                 "local out = {} \
                  for _, key in ipairs(redis.call('KEYS', '*')) do \
-                   if not string.find(key, '^login%-throttle:') then \
+                   if not string.find(key, '^login%-throttle:') and not string.find(key, '^mail%-throttle:') then \
                      table.insert(out, key .. '=' .. redis.call('DUMP', key)) \
                    end \
                  end \
@@ -354,8 +389,11 @@ impl Deployment {
             .unwrap_or_default();
         Snapshot {
             users,
+            confirmed,
             workouts,
             audit,
+            tokens,
+            outbox,
             redis,
         }
     }
@@ -748,6 +786,9 @@ pub fn session_id(key: &str) -> tower_sessions::session::Id {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Snapshot {
     users: Vec<(i64, String, String)>,
+    confirmed: Vec<(i64, i64)>,
+    tokens: Vec<(String, i64, String, String, i64)>,
+    outbox: Vec<(i64, String, String, String)>,
     #[allow(clippy::type_complexity)]
     workouts: Vec<(i64, i64, String, String, i64, i64, i64, i64, i64, String)>,
     audit: Vec<(i64, i64, i64, String, String)>,

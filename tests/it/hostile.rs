@@ -32,6 +32,12 @@ const ENDPOINTS: &[&str] = &[
     "/api/account/change_password",
     "/api/account/delete",
     "/api/account/audit",
+    "/api/account/change_email",
+    "/api/password/forgot",
+    "/api/password/reset",
+    "/api/email/confirm",
+    "/api/email/status",
+    "/api/email/resend_confirmation",
 ];
 
 /// Field names the endpoints read, plus ones they do not.
@@ -54,6 +60,8 @@ const FIELDS: &[&str] = &[
     "handle",
     "current_password",
     "new_password",
+    "new_email",
+    "token",
     "user_id",
     "admin",
     "form[kind]",
@@ -319,6 +327,48 @@ async fn hand_written_hostile_requests_get_a_4xx_and_change_nothing(backend: Bac
             Some(FORM),
             b"handle=%2A".to_vec(),
             Some(404),
+        ),
+        (
+            "SQL for a reset token",
+            "/api/password/reset",
+            Some(FORM),
+            b"token=%27+OR+%271%27%3D%271&password=brand+new+horse+staple".to_vec(),
+            Some(400),
+        ),
+        (
+            "a token-shaped guess",
+            "/api/password/reset",
+            Some(FORM),
+            format!("token={}&password=brand+new+horse+staple", "A".repeat(43)).into_bytes(),
+            Some(400),
+        ),
+        (
+            "SQL for a confirmation token",
+            "/api/email/confirm",
+            Some(FORM),
+            b"token=%27%3B+UPDATE+users+SET+email%3D%27x%27%3B--".to_vec(),
+            Some(400),
+        ),
+        (
+            "an invalid address to reset",
+            "/api/password/forgot",
+            Some(FORM),
+            b"email=%3Cscript%3E".to_vec(),
+            Some(422),
+        ),
+        (
+            "an email change with a wrong password",
+            "/api/account/change_email",
+            Some(FORM),
+            b"password=wrong+password+here&new_email=other%40example.com".to_vec(),
+            Some(422),
+        ),
+        (
+            "an email change to an invalid address",
+            "/api/account/change_email",
+            Some(FORM),
+            b"password=correct+horse+battery&new_email=%E2%80%AEmoc.live%40x".to_vec(),
+            Some(422),
         ),
     ];
     for (what, path, content_type, body, expected) in cases {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Backend, Deployment, free_port, session_cookie};
+use common::{Backend, Deployment, TestSmtp, free_port, session_cookie};
 use reqwest::header::COOKIE;
 
 /// Concurrent virtual users.
@@ -240,7 +240,10 @@ async fn soak(backend: Backend) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(45);
-    let deployment = Deployment::new(backend);
+    // Every signup sends a confirmation link: through a real SMTP server,
+    // so the mail worker and its SMTP pool are under the soak too.
+    let smtp = TestSmtp::start();
+    let deployment = Deployment::new(backend).with("SMTP_URL", &smtp.url());
     let server = Server::start(&deployment).await;
     let tally = Arc::new(Tally::default());
     let stop_at = Instant::now() + Duration::from_secs(seconds);

@@ -12,13 +12,19 @@
 //! - `password_policy`: what a new password may not be (the email, Django's
 //!   list of common passwords), as `Password::parse_new_for`;
 //! - `throttle`: password attempts counted and locked per email and IP, in Redis;
-//! - `known_users`: which users this process found in the database lately.
+//! - `known_users`: which users this process found in the database lately;
+//! - `tokens`: the one-time tokens of emailed links, stored as digests;
+//! - `recovery`: password reset, address confirmation and address change;
+//! - `messages`: the text of every message the app sends.
 
 mod known_users;
+mod messages;
 mod password_policy;
 mod passwords;
+mod recovery;
 mod session;
 mod throttle;
+mod tokens;
 mod user_sessions;
 
 use std::sync::Arc;
@@ -28,8 +34,13 @@ use tokio::sync::OnceCell;
 
 pub use known_users::KnownUsers;
 pub use passwords::{PasswordHashString, PasswordHasher};
+pub use recovery::{
+    confirm_email, email_status, forgot_password, password_changed_notice, request_email_change,
+    resend_confirmation, reset_password,
+};
 pub use session::{AuthSession, Freshness, LoggedIn, SessionMeta};
 pub use throttle::{LoginThrottle, ThrottlePolicy};
+pub use tokens::{TokenDigest, TokenPurpose};
 pub use user_sessions::{IndexedStore, UserSessions};
 
 use super::activity::AuditKind;
@@ -49,6 +60,15 @@ pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError
     let user = state.db.create_user(&email, &hash).await?;
     start_session(&state, &session, &user, &hash, false).await?;
     audit(&state, user.id, AuditKind::SignedUp).await;
+    // The account works at once; a confirmation link that could not be
+    // queued can be asked for again from the dashboard.
+    if let Err(err) = recovery::send_confirmation(&state, user.id, &user.email).await {
+        tracing::warn!(
+            ?err,
+            user_id = user.id,
+            "could not queue the confirmation link"
+        );
+    }
     tracing::info!(user_id = user.id, "signed up");
     redirect_plain_form_post(NextPath::DEFAULT);
     Ok(user)

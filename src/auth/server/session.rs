@@ -249,6 +249,18 @@ impl LegacyMeta {
 }
 
 impl LoggedIn {
+    /// Writes this value into a stored record, in today's layout: for the
+    /// store, which rewrites other sessions than the request's (an address
+    /// change shown on every device).
+    pub fn store_in(&self, record: &mut Record) {
+        for key in [legacy::USER_ID, legacy::EMAIL, legacy::META] {
+            record.data.remove(key);
+        }
+        if let Ok(value) = serde_json::to_value(self) {
+            record.data.insert(KEY.to_owned(), value);
+        }
+    }
+
     /// Reads a stored record in either layout: for the store, which sees
     /// records, not sessions (expiry, the per-user index, listing).
     pub fn from_record(record: &Record) -> Option<Self> {

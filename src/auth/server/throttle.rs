@@ -21,6 +21,8 @@ use crate::error::AppError;
 
 #[derive(Clone, Debug)]
 pub struct ThrottlePolicy {
+    /// The Redis key prefix of this throttle's counters and locks.
+    pub namespace: &'static str,
     /// Attempts for one email before each further one waits for a lock.
     pub free_attempts_per_email: u32,
     /// Attempts from one IP (any emails) before each further one waits.
@@ -34,6 +36,7 @@ pub struct ThrottlePolicy {
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
+            namespace: "login-throttle",
             free_attempts_per_email: 5,
             free_attempts_per_ip: 20,
             first_lock: Duration::from_secs(1),
@@ -44,6 +47,22 @@ impl Default for ThrottlePolicy {
 }
 
 impl ThrottlePolicy {
+    /// Requests that send mail (a reset link, a confirmation sent again):
+    /// three per address and ten per IP an hour, then one a minute,
+    /// doubling to one an hour. Counted alike for addresses with and
+    /// without an account, so a refusal tells nothing; nothing takes a
+    /// request back. Stops a stranger from flooding someone's inbox.
+    pub fn for_mail() -> Self {
+        Self {
+            namespace: "mail-throttle",
+            free_attempts_per_email: 3,
+            free_attempts_per_ip: 10,
+            first_lock: Duration::from_secs(60),
+            max_lock: Duration::from_secs(60 * 60),
+            forget_after: Duration::from_secs(60 * 60),
+        }
+    }
+
     /// The lock that the `attempt`-th attempt (counting from 1) starts for
     /// the attempts after it, with `free` allowed: none before the last
     /// free one, then 1 s, 2 s, 4 s, … up to the cap.
@@ -124,9 +143,10 @@ impl LoginThrottle {
     fn subjects(&self, email: &Email, ip: Option<IpAddr>) -> Vec<Subject> {
         // The `{...}` hash tag puts a subject's two keys in one Redis Cluster
         // slot, so that one script (and one DEL) can use both.
+        let namespace = self.policy.namespace;
         let subject = |kind: &str, id: &str, free| Subject {
-            attempts: format!("login-throttle:{{{kind}:{id}}}:failures"),
-            lock: format!("login-throttle:{{{kind}:{id}}}:lock"),
+            attempts: format!("{namespace}:{{{kind}:{id}}}:failures"),
+            lock: format!("{namespace}:{{{kind}:{id}}}:lock"),
             free,
         };
         let mut subjects = vec![subject(

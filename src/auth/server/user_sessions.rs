@@ -238,6 +238,24 @@ impl UserSessions {
         self.end(user_id, id).await
     }
 
+    /// Writes the user's new address into every live session of theirs, so
+    /// every device shows it at once (only those still stored are written:
+    /// `SET … XX`).
+    pub async fn set_email(&self, user_id: i64, email: &str) -> Result<(), AppError> {
+        for (id, _) in self.live(user_id).await? {
+            let Some(mut record) = self.store.inner.load(&id).await? else {
+                continue;
+            };
+            let Some(mut logged_in) = LoggedIn::from_record(&record) else {
+                continue;
+            };
+            logged_in.user.email = email.to_owned();
+            logged_in.store_in(&mut record);
+            self.store.overwrite(&record).await?;
+        }
+        Ok(())
+    }
+
     /// Ends every session of the user except `keep`; returns how many ended.
     pub async fn revoke_all_except(&self, user_id: i64, keep: Option<Id>) -> Result<u32, AppError> {
         let mut ended = 0;

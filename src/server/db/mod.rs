@@ -1,13 +1,17 @@
 //! All data access lives here, one file per table (`users.rs`,
-//! `workouts.rs`, `audit.rs`), so that a second backend (PostgreSQL) is a
+//! `workouts.rs`, `audit.rs`, `email_tokens.rs`, `outbox.rs`), so that a second backend (PostgreSQL) is a
 //! change to this module and its migrations, not to the handlers. This file
 //! holds what they share: the pools, `on_pool!`, the migrations and the
 //! mapping of sqlx errors to `AppError`.
 
 mod audit;
+mod email_tokens;
+mod outbox;
 mod users;
 mod workouts;
 
+pub use email_tokens::{AddressConfirmation, EmailStatusRow, NewToken, TokenHolder};
+pub use outbox::{ClaimedMail, MailboxEntry};
 pub use users::{EmailCheck, StoredCredentials};
 
 use std::str::FromStr;

@@ -4,10 +4,12 @@
 
 use sqlx::FromRow;
 
+use super::outbox::insert_mails;
 use super::{Database, on_pool};
 use crate::auth::domain::{CurrentUser, Email};
-use crate::auth::server::PasswordHashString;
+use crate::auth::server::{PasswordHashString, TokenPurpose};
 use crate::error::AppError;
+use crate::server::mail::Mail;
 
 /// What a login needs to know about an account.
 pub struct StoredCredentials {
@@ -128,18 +130,30 @@ impl Database {
         Ok(hash.map(PasswordHashString::from_stored))
     }
 
+    /// Replaces the user's password hash, and in the same transaction
+    /// ends every reset link of theirs (a password changed by any route
+    /// leaves none working) and queues `mails` (the notice).
     pub async fn set_password_hash(
         &self,
         user_id: i64,
         hash: &PasswordHashString,
+        mails: &[Mail],
+        now_ms: i64,
     ) -> Result<(), AppError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(hash.as_str())
                 .bind(user_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2")
+                .bind(user_id)
+                .bind(TokenPurpose::PasswordReset.as_str())
+                .execute(&mut *tx)
+                .await?;
+            insert_mails!(tx, mails, now_ms)?;
+            tx.commit().await
         })?;
         Ok(())
     }

@@ -1,0 +1,194 @@
+//! The mail worker: one per app instance, delivering what the outbox holds.
+//! It wakes when a request queues a message, and looks every
+//! [`POLL_INTERVAL`] anyway (another instance's messages, retries that are
+//! due). Each message is claimed for [`LEASE`] before it is sent, so two
+//! instances never send it both, and a worker that dies with it leaves it
+//! to be sent again. A failed attempt is logged and retried after a
+//! doubling wait (`MAIL_RETRY_AFTER`, capped); an SMTP server's permanent
+//! refusal (5xx) is logged and ends the message's attempts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+use tokio::sync::{Notify, watch};
+
+use super::links_in;
+use crate::server::clock::{unix_now, unix_now_ms};
+use crate::server::config::{MAIL_RETRY_CAP, MailConfig, MailTransport};
+use crate::server::db::{ClaimedMail, Database};
+
+/// How long a claimed message is this worker's alone.
+const LEASE: Duration = Duration::from_secs(120);
+/// The longest the worker sleeps between two looks at the outbox.
+const POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// How long one SMTP connection or command may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct MailWorker {
+    db: Database,
+    transport: Transport,
+    from: Mailbox,
+    wake: Arc<Notify>,
+    retry_after: Duration,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Development: the message goes to the log and stays in the outbox
+    /// for `/dev/mailbox`.
+    DevMailbox,
+}
+
+/// Why an attempt failed, and whether trying again can help.
+struct Failure {
+    message: String,
+    permanent: bool,
+}
+
+impl MailWorker {
+    /// The worker for `config`, sending from `db`'s outbox; `wake` is the
+    /// [`super::Mailer`]'s.
+    pub fn new(
+        config: &MailConfig,
+        db: Database,
+        wake: Arc<Notify>,
+    ) -> Result<Self, lettre::transport::smtp::Error> {
+        let transport = match &config.transport {
+            MailTransport::Smtp(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                    .timeout(Some(SMTP_TIMEOUT))
+                    .build(),
+            ),
+            MailTransport::DevMailbox => Transport::DevMailbox,
+        };
+        Ok(Self {
+            db,
+            transport,
+            from: config.from.clone(),
+            wake,
+            retry_after: config.retry_after,
+        })
+    }
+
+    /// Delivers until `stop` turns true; a message being sent then is
+    /// finished first.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        if matches!(self.transport, Transport::DevMailbox) {
+            tracing::info!("no SMTP_URL: mail goes to the log and to /dev/mailbox");
+        }
+        loop {
+            self.deliver_due(&stop).await;
+            let wait = self.until_next_due().await;
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// Sends every message that is due, one after another.
+    async fn deliver_due(&self, stop: &watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+            // A database outage is logged where it is mapped; the next look
+            // tries again.
+            let Ok(Some(mail)) = self.db.claim_mail(unix_now_ms(), lease_ms).await else {
+                return;
+            };
+            self.deliver(mail).await;
+        }
+    }
+
+    /// How long to sleep: until the next message is due, at most the poll interval.
+    async fn until_next_due(&self) -> Duration {
+        match self.db.next_mail_due().await {
+            Ok(Some(due)) => {
+                let ms = u64::try_from(due.saturating_sub(unix_now_ms())).unwrap_or(0);
+                Duration::from_millis(ms).min(POLL_INTERVAL)
+            }
+            _ => POLL_INTERVAL,
+        }
+    }
+
+    async fn deliver(&self, mail: ClaimedMail) {
+        let (id, attempt) = (mail.id, mail.attempts);
+        let recorded = match self.send(&mail).await {
+            Ok(()) => {
+                tracing::info!(id, attempt, "mail delivered");
+                match self.transport {
+                    Transport::Smtp(_) => self.db.mail_sent(id).await,
+                    Transport::DevMailbox => self.db.mail_kept_in_mailbox(id, unix_now()).await,
+                }
+            }
+            Err(failure) => {
+                let retry_at = (!failure.permanent).then(|| {
+                    let wait = self.backoff(attempt);
+                    unix_now_ms()
+                        .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
+                });
+                if failure.permanent {
+                    tracing::error!(id, attempt, error = %failure.message, "mail refused for good; not retried");
+                } else {
+                    tracing::warn!(id, attempt, error = %failure.message, retry_in = ?self.backoff(attempt), "mail not delivered; will retry");
+                }
+                self.db
+                    .mail_attempt_failed(id, &failure.message, retry_at, unix_now())
+                    .await
+            }
+        };
+        if recorded.is_err() {
+            // The lease runs out and the message is tried again: sent twice
+            // at worst, never lost.
+            tracing::warn!(id, "could not record a delivery attempt");
+        }
+    }
+
+    /// The wait after the `attempt`-th failure: `MAIL_RETRY_AFTER`, doubled
+    /// for each attempt before it, at most [`MAIL_RETRY_CAP`].
+    fn backoff(&self, attempt: i64) -> Duration {
+        let doublings = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        self.retry_after
+            .saturating_mul(2_u32.saturating_pow(doublings))
+            .min(MAIL_RETRY_CAP)
+    }
+
+    async fn send(&self, mail: &ClaimedMail) -> Result<(), Failure> {
+        let smtp = match &self.transport {
+            Transport::Smtp(smtp) => smtp,
+            Transport::DevMailbox => {
+                tracing::info!(
+                    to = %mail.recipient,
+                    subject = %mail.subject,
+                    links = ?links_in(&mail.body),
+                    "development mailbox: message delivered (see /dev/mailbox)"
+                );
+                return Ok(());
+            }
+        };
+        let to: Mailbox = mail.recipient.parse().map_err(|err| Failure {
+            message: format!("the recipient address is not usable: {err}"),
+            permanent: true,
+        })?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|err| Failure {
+                message: format!("the message could not be built: {err}"),
+                permanent: true,
+            })?;
+        smtp.send(message).await.map(|_| ()).map_err(|err| Failure {
+            permanent: err.is_permanent(),
+            message: err.to_string(),
+        })
+    }
+}
