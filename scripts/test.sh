@@ -24,7 +24,7 @@ cargo test --features ssr --locked
 # target/site, so each suite runs right after its build.
 echo "==> debug build, and every page hydrating in it"
 cargo leptos build
-scripts/browser-tests.sh debug hydration.spec.ts
+scripts/browser-tests.sh debug hydration.spec.ts recovery.spec.ts
 
 echo "==> release build (the README's command), and the whole browser suite against it"
 cargo leptos build --release

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
@@ -48,4 +49,43 @@ export async function logInElsewhere(
   const page = await context.newPage();
   await logIn(page, email, options);
   return { context, page };
+}
+
+/**
+ * Opens the newest message to `to` whose subject contains `subject`, and
+ * follows its link. Against the release build (production) the message went
+ * over SMTP to the test's own server, which wrote it to MAIL_CAPTURE (see
+ * scripts/browser-tests.sh); against the debug build (development) it is on
+ * the /dev/mailbox page, where the link is clicked as a developer would.
+ */
+export async function followMailLink(page: Page, to: string, subject: string) {
+  const capture = process.env.MAIL_CAPTURE;
+  if (capture) {
+    let link: string | null = null;
+    await expect.poll(() => (link = newestLink(capture, to, subject)), { timeout: 15_000 }).not.toBeNull();
+    await page.goto(link!);
+    return;
+  }
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    const article = page.locator(`article[data-to="${to}"]`).filter({ hasText: subject });
+    await expect(article.first()).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await page.locator(`article[data-to="${to}"]`).filter({ hasText: subject }).first().locator("a").first().click();
+}
+
+function newestLink(capture: string, to: string, subject: string): string | null {
+  let text = "";
+  try {
+    text = readFileSync(capture, "utf8");
+  } catch {
+    return null;
+  }
+  const messages = text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { to: string[]; subject: string; text: string })
+    .filter((m) => m.to.includes(to) && m.subject.includes(subject));
+  const newest = messages.at(-1);
+  return newest?.text.split(/\s+/).find((word) => /^https?:\/\//.test(word)) ?? null;
 }

@@ -143,7 +143,7 @@ fn EmailSection(
                     })
                 })}
             </Transition>
-            <ActionForm action node_ref=form_ref attr:class="stack">
+            <ActionForm action node_ref=form_ref attr:class="stack" attr:data-testid="change-email">
                 <label>
                     "New email address"
                     <input type="email" name="new_email" autocomplete="email" required maxlength="254" />

@@ -431,8 +431,22 @@ impl Deployment {
     }
 
     async fn spawn_app_with(&self, options: LeptosOptions) -> TestApp {
-        let config =
-            Config::parse(options, |name| self.vars.get(name).cloned()).expect("valid test config");
+        // Production requires mail settings: unless the test gave its own,
+        // mail goes to a port nobody listens on (it waits, and is retried).
+        let production_mail = |name: &str| match name {
+            "SMTP_URL" => Some("smtp://127.0.0.1:9?tls=none".to_owned()),
+            "MAIL_FROM" => Some("Workout log <no-reply@example.com>".to_owned()),
+            "PUBLIC_URL" => Some("https://log.example.com".to_owned()),
+            _ => None,
+        };
+        let production = options.env == leptos::config::Env::PROD;
+        let config = Config::parse(options, |name| {
+            self.vars
+                .get(name)
+                .cloned()
+                .or_else(|| production.then(|| production_mail(name)).flatten())
+        })
+        .expect("valid test config");
         let server = Server::build(config).await.expect("app starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
