@@ -56,7 +56,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
     send_no_referrer();
     let auth = Auth::expect();
     let reset = ServerAction::<ResetPassword>::new();
-    let token = move || use_query_map().read().get("token").unwrap_or_default();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(Ok(_)) = reset.value().get() {
@@ -93,7 +94,8 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     send_no_referrer();
     let auth = Auth::expect();
     let confirm = ServerAction::<ConfirmEmail>::new();
-    let token = move || use_query_map().read().get("token").unwrap_or_default();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
     let confirmed = move || matches!(confirm.value().get(), Some(Ok(())));
     Effect::new(move || {
         if confirmed() {

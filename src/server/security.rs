@@ -163,12 +163,20 @@ fn is_cross_site(headers: &HeaderMap, https: bool) -> bool {
     let ours = |origin: Option<String>| {
         origin.is_some_and(|origin| is_this_apps_origin(&origin, https, host))
     };
-    origins
+    // A page with `Referrer-Policy: no-referrer` (the reset and
+    // confirmation pages: their URL holds a token) makes the browser send
+    // `Origin: null` even to its own origin (the Fetch standard). That is
+    // ours only when the browser itself says the request is same-origin
+    // (`Sec-Fetch-Site`, which no page can set); a sandboxed frame elsewhere
+    // also sends `null`, but as cross-site.
+    let vouched_same_origin =
+        fetch_site.iter().next().is_some() && fetch_site.iter().all(|site| site == "same-origin");
+    origins.iter().any(|origin| match origin.to_str() {
+        Ok("null") if vouched_same_origin => false,
+        origin => !ours(origin.ok().map(str::to_owned)),
+    }) || referers
         .iter()
-        .any(|origin| !ours(origin.to_str().ok().map(str::to_owned)))
-        || referers
-            .iter()
-            .any(|referer| !ours(referer.to_str().ok().and_then(origin_of_url)))
+        .any(|referer| !ours(referer.to_str().ok().and_then(origin_of_url)))
 }
 
 /// The origin of a URL (a `Referer`), as a browser serialises it.
@@ -322,6 +330,17 @@ mod tests {
             ("host", "app.example")
         ]));
         assert!(cross_site(&[("origin", "null"), ("host", "app.example")]));
+        assert!(cross_site(&[
+            ("sec-fetch-site", "none"),
+            ("origin", "null"),
+            ("host", "app.example"),
+        ]));
+        // A no-referrer page's own POST: `null`, vouched for by the browser.
+        assert!(!cross_site(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null"),
+            ("host", "app.example"),
+        ]));
         // Sec-Fetch-Site wins over a matching Origin.
         assert!(cross_site(&[
             ("sec-fetch-site", "cross-site"),

@@ -28,6 +28,29 @@ fn production_mode_refuses_to_start_without_a_session_secret_and_says_how_to_mak
     );
 }
 
+#[test]
+fn production_mode_refuses_to_start_without_mail_settings_and_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("SESSION_SECRET", "A".repeat(88))
+        .env("MAIL_FROM", "Workout log <no-reply@example.com>")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the app started without SMTP_URL");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("set SMTP_URL, PUBLIC_URL"), "{stderr}");
+    assert!(
+        stderr.contains("smtps://"),
+        "says what a value looks like: {stderr}"
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
 async fn the_seed_command_creates_a_demo_account_with_workouts_and_can_run_again(backend: Backend) {
     let db = TestDatabase::start(backend);
     let dir = tempfile::tempdir().unwrap();
