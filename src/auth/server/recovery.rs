@@ -23,25 +23,33 @@ pub async fn forgot_password(email: &str) -> Result<(), AppError> {
     let email = Email::parse(email)?;
     let state = request::state()?;
     state.mail_throttle.attempt(&email, client_ip()).await?;
-    if let Some(account) = state.db.find_credentials(&email).await? {
-        let user = account.user;
-        let token = MailedToken::generate();
-        let mail = messages::password_reset(&state.mailer, &user.email, &token);
-        let ttl = state.mailer.password_reset_ttl;
-        issue(
-            &state,
-            &token,
-            TokenPurpose::PasswordReset,
-            user.id,
-            &user.email,
-            ttl,
-            &[mail],
-        )
-        .await?;
-        audit(&state, user.id, AuditKind::PasswordResetRequested).await;
-        tracing::info!(user_id = user.id, "password reset link queued");
-    }
+    // Storing a link and its message takes a few milliseconds that an
+    // unknown address does not: both answer at the same instant instead.
+    let answer_at = tokio::time::Instant::now() + FORGOT_ANSWER_TIME;
+    queue_reset_link(&state, &email).await?;
+    tokio::time::sleep_until(answer_at).await;
     redirect_plain_form_post("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// How long a reset request takes to answer, whether or not an account has
+/// the address: far more than storing a link takes (a few milliseconds),
+/// too little for a person to notice.
+const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Stores a reset link and queues its message, if an account has `email`.
+async fn queue_reset_link(state: &AppState, email: &Email) -> Result<(), AppError> {
+    let Some(account) = state.db.find_credentials(email).await? else {
+        return Ok(());
+    };
+    let user = account.user;
+    let token = MailedToken::generate();
+    let mail = messages::password_reset(&state.mailer, &user.email, &token);
+    let ttl = state.mailer.password_reset_ttl;
+    let purpose = TokenPurpose::PasswordReset;
+    issue(state, &token, purpose, user.id, &user.email, ttl, &[mail]).await?;
+    audit(state, user.id, AuditKind::PasswordResetRequested).await;
+    tracing::info!(user_id = user.id, "password reset link queued");
     Ok(())
 }
 
