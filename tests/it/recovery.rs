@@ -417,6 +417,13 @@ async fn signup_sends_a_confirmation_link_that_confirms_the_address(backend: Bac
     assert_eq!(res.status(), 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.messages_to("ann@example.com").len(), 2);
+    // An address beyond ASCII is delivered too (SMTPUTF8).
+    app.signed_up_cookie("k\u{e1}te@example.com").await;
+    let unicode = smtp.wait_for("k\u{e1}te@example.com", 1).await;
+    assert_eq!(
+        unicode.subject,
+        "Confirm your email address for Workout log"
+    );
     // Anonymous callers have no status to ask for.
     assert_eq!(
         app.post_form("/api/email/status", &[], None).await.status(),

@@ -108,7 +108,15 @@ pub async fn confirm_email(token: &str) -> Result<(), AppError> {
             tracing::info!(user_id, "email confirmed");
         }
         AddressConfirmation::Changed { user_id, email } => {
-            state.sessions.set_email(user_id, &email).await?;
+            // The change is made: if Redis cannot take the new address
+            // now, each session learns it at its next database check.
+            if let Err(err) = state.sessions.set_email(user_id, &email).await {
+                tracing::warn!(
+                    ?err,
+                    user_id,
+                    "sessions keep the old address until their next check"
+                );
+            }
             audit(&state, user_id, AuditKind::EmailChanged).await;
             tracing::info!(user_id, "email changed");
         }
