@@ -3,7 +3,9 @@
 
 Listens on 127.0.0.1:PORT without TLS and appends every message it receives to
 OUT as one JSON line: {"to": [...], "from": "...", "subject": "...", "text": "..."}
-(the plain-text body, decoded). Runs until SIGTERM or SIGINT.
+(the plain-text body, decoded). A recipient whose address starts with
+"refused" is refused for good (550), one that starts with "later" for now
+(451), as real servers do. Runs until SIGTERM or SIGINT.
 
     /usr/bin/python3 tests/smtp_server.py --port 2525 --out /tmp/mail.jsonl
 """
@@ -20,6 +22,14 @@ class Capture:
     def __init__(self, path):
         self.path = path
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 No such mailbox here"
+        if address.startswith("later"):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)

@@ -47,9 +47,9 @@ pub async fn change_password(
 /// `POST /api/account/change_email` (`password`, `new_email`): sends a
 /// confirmation link to the new address and a notice to the current one;
 /// the address changes when the link is followed (`/api/email/confirm`).
-/// `409` if an account has the new address already.
+/// Answers the new address (canonical); `409` if an account has it already.
 #[server(prefix = "/api/account", endpoint = "change_email")]
-pub async fn change_email(password: String, new_email: String) -> Result<(), AppError> {
+pub async fn change_email(password: String, new_email: String) -> Result<String, AppError> {
     server::change_email(&password, &new_email).await
 }
 

@@ -42,7 +42,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
     let password_form = NodeRef::<leptos::html::Form>::new();
     let email_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move || {
-        if matches!(change_email.value().get(), Some(Ok(()))) {
+        if matches!(change_email.value().get(), Some(Ok(_))) {
             bump();
             if let Some(form) = email_form.get_untracked() {
                 form.reset();
@@ -118,13 +118,7 @@ fn EmailSection(
     action: ServerAction<ChangeEmail>,
     form_ref: NodeRef<leptos::html::Form>,
 ) -> impl IntoView {
-    let requested = move || {
-        action
-            .input()
-            .get()
-            .filter(|_| matches!(action.value().get(), Some(Ok(()))))
-            .map(|input| input.new_email)
-    };
+    let requested = move || action.value().get().and_then(Result::ok);
     view! {
         <section class="card" aria-labelledby="email-heading">
             <h2 id="email-heading">"Email address"</h2>

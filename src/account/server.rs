@@ -67,7 +67,7 @@ pub async fn change_password(current: &str, new: &str) -> Result<(), AppError> {
 
 /// Asks to make `new_email` the account's address (see
 /// `auth::server::request_email_change`).
-pub async fn change_email(password: &str, new_email: &str) -> Result<(), AppError> {
+pub async fn change_email(password: &str, new_email: &str) -> Result<String, AppError> {
     request_email_change(password, new_email).await
 }
 

@@ -39,7 +39,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <div role="status">
                     {move || sent().then(|| view! {
                         <p class="success" data-testid="reset-sent">
-                            "If an account has that address, a link to reset its password is on its way. It works for an hour."
+                            "If an account has that address, a link to reset its password is on its way. It works once, for a limited time."
                         </p>
                     })}
                 </div>

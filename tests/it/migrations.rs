@@ -140,6 +140,13 @@ async fn the_account_recovery_migration_keeps_every_account_workout_and_event(ba
         )
         .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        deployment
+            .count_rows("email_tokens WHERE user_id = 1 AND purpose = 'password_reset'")
+            .await,
+        1,
+        "the migrated account was found and sent a link"
+    );
     // A new account does not take a deleted one's id.
     let res = app.signup("new@example.com", "correct horse battery").await;
     let user: serde_json::Value = res.json().await.unwrap();

@@ -233,25 +233,16 @@ async fn reset_links_expire_serve_one_user_and_die_when_the_password_changes(bac
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_invalid_link(reset(&app, &expired, NEW_PASSWORD).await).await;
 
-    // Unknown, or bob's: never ann's password.
+    // Unknown.
     assert_invalid_link(reset(&app, &"A".repeat(43), NEW_PASSWORD).await).await;
-    assert_eq!(forgot(&app, "bob@example.com").await.status(), 200);
-    let bobs = smtp.wait_for("bob@example.com", 2).await.token();
-    assert_eq!(reset(&app, &bobs, NEW_PASSWORD).await.status(), 200);
     assert_eq!(login(&app, "ann@example.com", PASSWORD).await.status(), 200);
-    assert_eq!(
-        login(&app, "bob@example.com", NEW_PASSWORD).await.status(),
-        200
-    );
 
     // Any password change kills every outstanding link, even unexpired.
     let deployment_ttl = deployment.with("PASSWORD_RESET_TTL", "1h");
     app.shutdown().await;
     let app = deployment_ttl.spawn_app().await;
-    let ann = {
-        let _ = ann;
-        login_cookie(&app, "ann@example.com", PASSWORD).await
-    };
+    let _ = ann;
+    let ann = login_cookie(&app, "ann@example.com", PASSWORD).await;
     assert_eq!(forgot(&app, "ann@example.com").await.status(), 200);
     assert_eq!(forgot(&app, "ann@example.com").await.status(), 200);
     let one = smtp.wait_for("ann@example.com", 3).await.token();
@@ -271,6 +262,104 @@ async fn reset_links_expire_serve_one_user_and_die_when_the_password_changes(bac
     assert_invalid_link(reset(&app, &two, "yet another horse staple").await).await;
     let notice = smtp.wait_for("ann@example.com", 5).await;
     assert_eq!(notice.subject, "Your Workout log password was changed");
+
+    // A link sent to an address the account no longer has is dead.
+    assert_eq!(forgot(&app, "bob@example.com").await.status(), 200);
+    let to_old_address = smtp.wait_for("bob@example.com", 2).await.token();
+    let bob = login_cookie(&app, "bob@example.com", PASSWORD).await;
+    let res = app
+        .post_form(
+            "/api/account/change_email",
+            &[("password", PASSWORD), ("new_email", "bob@new.example")],
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap(), "bob@new.example");
+    let change = smtp.wait_for("bob@new.example", 1).await.token();
+    assert_eq!(confirm(&app, &change).await.status(), 200);
+    assert_invalid_link(reset(&app, &to_old_address, NEW_PASSWORD).await).await;
+    let gone = smtp.wait_for("bob@example.com", 4).await;
+    assert_eq!(gone.subject, "Your Workout log email address was changed");
+    assert!(gone.text.contains("bob@new.example"));
+    app.shutdown().await;
+}
+
+/// Someone who learnt the password asks to move the account to their own
+/// address; the owner, warned by the notice, changes the password (or
+/// resets it): the pending change dies with the old password.
+async fn a_password_change_or_reset_cancels_a_pending_address_change(backend: Backend) {
+    let smtp = TestSmtp::start();
+    let deployment = with_mail(backend, &smtp);
+    let app = deployment.spawn_app().await;
+    for (owner, thief, by_reset) in [
+        ("ann@example.com", "thief@evil.example", false),
+        ("bob@example.com", "robber@evil.example", true),
+    ] {
+        let stolen = app.signed_up_cookie(owner).await;
+        let res = app
+            .post_form(
+                "/api/account/change_email",
+                &[("password", PASSWORD), ("new_email", thief)],
+                Some(&stolen),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let takeover = smtp.wait_for(thief, 1).await.token();
+        if by_reset {
+            assert_eq!(forgot(&app, owner).await.status(), 200);
+            let link = smtp.wait_for(owner, 3).await;
+            assert_eq!(reset(&app, &link.token(), NEW_PASSWORD).await.status(), 200);
+        } else {
+            let mine = login_cookie(&app, owner, PASSWORD).await;
+            let res = app
+                .post_form(
+                    "/api/account/change_password",
+                    &[
+                        ("current_password", PASSWORD),
+                        ("new_password", NEW_PASSWORD),
+                    ],
+                    Some(&mine),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+        assert_invalid_link(confirm(&app, &takeover).await).await;
+        assert_eq!(login(&app, owner, NEW_PASSWORD).await.status(), 200);
+    }
+    app.shutdown().await;
+}
+
+/// A refusal of the message itself (550) ends its attempts and drops its
+/// text; a refusal for now (451) is retried.
+async fn mail_refused_for_good_stops_and_mail_refused_for_now_is_retried(backend: Backend) {
+    let smtp = TestSmtp::start();
+    let deployment = with_mail(backend, &smtp);
+    let app = deployment.spawn_app().await;
+    app.signed_up_cookie("refused@example.com").await;
+    app.signed_up_cookie("later@example.com").await;
+    let pool = deployment.db.connect().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT recipient, CAST(attempts AS BIGINT), CAST(COALESCE(failed_at, 0) AS BIGINT), body \
+             FROM mail_outbox ORDER BY recipient",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let (later, refused) = (&rows[0], &rows[1]);
+        assert_eq!(refused.1, 1, "never tried again: {rows:?}");
+        if refused.2 > 0 && later.1 >= 3 {
+            assert_eq!(refused.3, "", "the refused message's text is gone");
+            assert_eq!(later.2, 0, "a refusal for now is no failure");
+            assert!(later.3.contains("/confirm-email?token="));
+            break;
+        }
+        assert!(Instant::now() < deadline, "{rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pool.close().await;
+    assert!(smtp.messages().is_empty());
     app.shutdown().await;
 }
 
@@ -600,6 +689,8 @@ crate::on_both_databases!(
     the_answer_to_a_reset_request_is_the_same_for_known_and_unknown_addresses,
     reset_links_expire_serve_one_user_and_die_when_the_password_changes,
     reset_requests_are_throttled_alike_for_known_and_unknown_addresses,
+    a_password_change_or_reset_cancels_a_pending_address_change,
+    mail_refused_for_good_stops_and_mail_refused_for_now_is_retried,
     mail_waits_out_an_smtp_outage_and_an_app_restart,
     links_point_to_the_public_url_whatever_the_host_header_says,
     signup_sends_a_confirmation_link_that_confirms_the_address,

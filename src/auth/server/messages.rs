@@ -79,6 +79,21 @@ pub fn address_change_notice(mailer: &Mailer, old: &str, new: &str) -> Mail {
     }
 }
 
+/// The notice to the old address that the change went through.
+pub fn address_changed(mailer: &Mailer, old: &str, new: &str) -> Mail {
+    Mail {
+        to: old.to_owned(),
+        subject: "Your Workout log email address was changed".to_owned(),
+        body: format!(
+            "The Workout log account that had the address {old} now has the address {new}: \
+             the link sent there was followed. Mail about the account goes to {new} from now on.\n\n\
+             If it was not you, contact the site's operator at once: the account can no longer \
+             be recovered through this address.\n\n{}\n",
+            mailer.link("/")
+        ),
+    }
+}
+
 fn confirm_link(mailer: &Mailer, token: &MailedToken) -> String {
     mailer.link(&format!("/confirm-email?token={}", token.as_str()))
 }

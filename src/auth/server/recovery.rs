@@ -25,9 +25,11 @@ pub async fn forgot_password(email: &str) -> Result<(), AppError> {
     state.mail_throttle.attempt(&email, client_ip()).await?;
     // Storing a link and its message takes a few milliseconds that an
     // unknown address does not: both answer at the same instant instead.
+    // A failure waits too: a fast error would tell that there is an account.
     let answer_at = tokio::time::Instant::now() + FORGOT_ANSWER_TIME;
-    queue_reset_link(&state, &email).await?;
+    let queued = queue_reset_link(&state, &email).await;
     tokio::time::sleep_until(answer_at).await;
+    queued?;
     redirect_plain_form_post("/forgot-password?sent=1");
     Ok(())
 }
@@ -107,7 +109,20 @@ pub async fn confirm_email(token: &str) -> Result<(), AppError> {
             audit(&state, user_id, AuditKind::EmailConfirmed).await;
             tracing::info!(user_id, "email confirmed");
         }
-        AddressConfirmation::Changed { user_id, email } => {
+        AddressConfirmation::Changed {
+            user_id,
+            old,
+            email,
+        } => {
+            // The old address learns it has gone; were it not its owner's
+            // doing, they know where to look.
+            let notice = messages::address_changed(&state.mailer, &old, &email);
+            match state.db.queue_mail(&[notice], unix_now_ms()).await {
+                Ok(()) => state.mailer.queued(),
+                Err(err) => {
+                    tracing::warn!(?err, user_id, "could not queue the address-changed notice")
+                }
+            }
             // The change is made: if Redis cannot take the new address
             // now, each session learns it at its next database check.
             if let Err(err) = state.sessions.set_email(user_id, &email).await {
@@ -191,7 +206,10 @@ pub async fn send_confirmation(
 /// Asks to make `new_email` the account's address: the current password
 /// first (throttled like a login), then a link to the new address and a
 /// notice to the old one. The address changes only when the link is used.
-pub async fn request_email_change(password: &str, new_email: &str) -> Result<(), AppError> {
+/// Answers the address the link went to, in its canonical form. Whether
+/// another account has it is said at once (as signup says it), but only
+/// after the mail throttle counted the request: no cheap probing.
+pub async fn request_email_change(password: &str, new_email: &str) -> Result<String, AppError> {
     let user = require_user().await?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     let new_email = Email::parse(new_email).map_err(|err| match err {
@@ -205,10 +223,10 @@ pub async fn request_email_change(password: &str, new_email: &str) -> Result<(),
         ));
     }
     confirm_password(&state, &session, &user, password, "password").await?;
+    state.mail_throttle.attempt(&new_email, client_ip()).await?;
     if state.db.find_credentials(&new_email).await?.is_some() {
         return Err(AppError::EmailTaken);
     }
-    state.mail_throttle.attempt(&new_email, client_ip()).await?;
     let token = MailedToken::generate();
     let mails = [
         messages::confirm_new_address(&state.mailer, new_email.as_str(), &token),
@@ -228,7 +246,7 @@ pub async fn request_email_change(password: &str, new_email: &str) -> Result<(),
     audit(&state, user.id, AuditKind::EmailChangeRequested).await;
     tracing::info!(user_id = user.id, "email change requested");
     redirect_plain_form_post("/account");
-    Ok(())
+    Ok(new_email.to_string())
 }
 
 /// The notice that the user's password changed (for the account page's

@@ -35,8 +35,12 @@ pub struct TokenHolder {
 pub enum AddressConfirmation {
     /// The account's address is confirmed.
     Confirmed { user_id: i64, email: String },
-    /// The account's address is now `email`, confirmed.
-    Changed { user_id: i64, email: String },
+    /// The account's address is now `email`, confirmed; it was `old`.
+    Changed {
+        user_id: i64,
+        old: String,
+        email: String,
+    },
     /// Unknown, used, expired, or sent to an address the account no longer has.
     Invalid,
     /// The new address belongs to another account by now: nothing changed.
@@ -126,8 +130,8 @@ impl Database {
     /// Uses the reset token `digest` of `holder` to set `hash`, in one
     /// transaction: false, and nothing changed, if the token was used
     /// meanwhile or the account's address is no longer the one the link
-    /// went to. Every other reset link of the user dies with it, and the
-    /// `mails` (the notice) are queued.
+    /// went to. Every other reset link and any pending address change of
+    /// the user die with it, and the `mails` (the notice) are queued.
     pub async fn reset_password(
         &self,
         digest: &TokenDigest,
@@ -160,9 +164,10 @@ impl Database {
             if used == 0 || updated == 0 {
                 tx.rollback().await.map(|()| false)
             } else {
-                sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2")
+                sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)")
                     .bind(holder.user_id)
                     .bind(TokenPurpose::PasswordReset.as_str())
+                    .bind(TokenPurpose::ChangeEmail.as_str())
                     .execute(&mut *tx)
                     .await?;
                 insert_mails!(tx, mails, now_ms)?;
@@ -216,6 +221,13 @@ impl Database {
                         AddressConfirmation::Confirmed { user_id: used.user_id, email: used.email }
                     }
                     Some(TokenPurpose::ChangeEmail) => {
+                        let old: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                            .bind(used.user_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let Some(old) = old else {
+                            return Ok(AddressConfirmation::Invalid);
+                        };
                         let updated = sqlx::query(
                             "UPDATE users SET email = $2, email_confirmed_at = $3 WHERE id = $1",
                         )
@@ -238,7 +250,7 @@ impl Database {
                         .bind(TokenPurpose::ConfirmEmail.as_str())
                         .execute(&mut *tx)
                         .await?;
-                        AddressConfirmation::Changed { user_id: used.user_id, email: used.email }
+                        AddressConfirmation::Changed { user_id: used.user_id, old, email: used.email }
                     }
                     _ => return Ok(AddressConfirmation::Invalid),
                 };

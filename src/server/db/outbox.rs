@@ -17,6 +17,8 @@ pub struct ClaimedMail {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 /// A message as the development mailbox lists it.
@@ -86,7 +88,7 @@ impl Database {
                              WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
                              ORDER BY next_attempt_at, id LIMIT 1) \
                    AND delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                 RETURNING id, recipient, subject, body, attempts",
+                 RETURNING id, recipient, subject, body, attempts, created_at",
             )
             .bind(now_ms)
             .bind(now_ms.saturating_add(lease_ms))
@@ -110,11 +112,13 @@ impl Database {
     }
 
     /// Delivered over SMTP: the message (and the link in it) leaves the
-    /// database.
-    pub async fn mail_sent(&self, id: i64) -> Result<(), AppError> {
+    /// database. Each of these records matches the claim (`attempts`), so
+    /// a worker whose lease ran out changes nothing another one holds.
+    pub async fn mail_sent(&self, mail: &ClaimedMail) -> Result<(), AppError> {
         on_pool!(self, pool => {
-            sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
-                .bind(id)
+            sqlx::query("DELETE FROM mail_outbox WHERE id = $1 AND attempts = $2")
+                .bind(mail.id)
+                .bind(mail.attempts)
                 .execute(pool)
                 .await
                 .map(|_| ())
@@ -123,10 +127,14 @@ impl Database {
     }
 
     /// Delivered to the development mailbox, which keeps it to show it.
-    pub async fn mail_kept_in_mailbox(&self, id: i64, now: i64) -> Result<(), AppError> {
+    pub async fn mail_kept_in_mailbox(&self, mail: &ClaimedMail, now: i64) -> Result<(), AppError> {
         on_pool!(self, pool => {
-            sqlx::query("UPDATE mail_outbox SET delivered_at = $2, last_error = NULL WHERE id = $1")
-                .bind(id)
+            sqlx::query(
+                "UPDATE mail_outbox SET delivered_at = $3, last_error = NULL \
+                 WHERE id = $1 AND attempts = $2",
+            )
+                .bind(mail.id)
+                .bind(mail.attempts)
                 .bind(now)
                 .execute(pool)
                 .await
@@ -136,10 +144,11 @@ impl Database {
     }
 
     /// An attempt failed: try again at `retry_at_ms`, or, for a refusal
-    /// that no retry can change (`None`), never.
+    /// that no retry can change (`None`), never; then the text (and any
+    /// link in it) is dropped, and the row stays as the record of it.
     pub async fn mail_attempt_failed(
         &self,
-        id: i64,
+        mail: &ClaimedMail,
         error: &str,
         retry_at_ms: Option<i64>,
         now: i64,
@@ -148,13 +157,15 @@ impl Database {
             sqlx::query(
                 "UPDATE mail_outbox SET last_error = $2, \
                  next_attempt_at = COALESCE($3, next_attempt_at), \
-                 failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END \
-                 WHERE id = $1",
+                 failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END, \
+                 body = CASE WHEN $3 IS NULL THEN '' ELSE body END \
+                 WHERE id = $1 AND attempts = $5",
             )
-            .bind(id)
+            .bind(mail.id)
             .bind(error)
             .bind(retry_at_ms)
             .bind(now)
+            .bind(mail.attempts)
             .execute(pool)
             .await
             .map(|_| ())

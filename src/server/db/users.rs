@@ -131,8 +131,10 @@ impl Database {
     }
 
     /// Replaces the user's password hash, and in the same transaction
-    /// ends every reset link of theirs (a password changed by any route
-    /// leaves none working) and queues `mails` (the notice).
+    /// ends every reset link and pending address change of theirs (a
+    /// password changed by any route leaves none working: an address change
+    /// asked for by whoever knew the old password dies with it) and queues
+    /// `mails` (the notice).
     pub async fn set_password_hash(
         &self,
         user_id: i64,
@@ -147,9 +149,10 @@ impl Database {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2")
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)")
                 .bind(user_id)
                 .bind(TokenPurpose::PasswordReset.as_str())
+                .bind(TokenPurpose::ChangeEmail.as_str())
                 .execute(&mut *tx)
                 .await?;
             insert_mails!(tx, mails, now_ms)?;

@@ -1,9 +1,13 @@
 //! `/dev/mailbox`: in development, the messages the app sent, newest
 //! first, each with its links, so that a reset or confirmation can be
 //! followed without a mail server. The route exists only when
-//! `LEPTOS_ENV` is not `PROD` (`server::router`).
+//! `LEPTOS_ENV` is not `PROD` (`server::router`), and answers only a
+//! browser on this machine: a development server reachable from elsewhere
+//! must not hand its links to anyone who asks.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
@@ -15,7 +19,13 @@ use crate::server::state::AppState;
 /// How many messages the page shows.
 const SHOWN: i64 = 100;
 
-pub async fn mailbox_page(State(state): State<AppState>) -> Response {
+pub async fn mailbox_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if !peer.ip().is_loopback() {
+        return error_response(&crate::error::AppError::NotFound);
+    }
     let entries = match state.db.mailbox(SHOWN).await {
         Ok(entries) => entries,
         Err(err) => return error_response(&err),

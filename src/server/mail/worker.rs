@@ -4,8 +4,11 @@
 //! due). Each message is claimed for [`LEASE`] before it is sent, so two
 //! instances never send it both, and a worker that dies with it leaves it
 //! to be sent again. A failed attempt is logged and retried after a
-//! doubling wait (`MAIL_RETRY_AFTER`, capped); an SMTP server's permanent
-//! refusal (5xx) is logged and ends the message's attempts.
+//! doubling wait (`MAIL_RETRY_AFTER`, capped). Only a refusal of the
+//! message itself ends its attempts: a 55x answer (mailbox unknown, message
+//! refused) or an address lettre cannot send to. A server that is down,
+//! slow, or refuses our login (a rotated SMTP password) is waited out. A
+//! message older than the longest link it can carry is dropped unsent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +36,9 @@ pub struct MailWorker {
     from: Mailbox,
     wake: Arc<Notify>,
     retry_after: Duration,
+    /// Messages older than this are dropped unsent: every link they can
+    /// carry has expired (the longest-lived kind of link).
+    max_age: Duration,
 }
 
 enum Transport {
@@ -70,6 +76,7 @@ impl MailWorker {
             from: config.from.clone(),
             wake,
             retry_after: config.retry_after,
+            max_age: config.email_confirmation_ttl.max(config.password_reset_ttl),
         })
     }
 
@@ -85,7 +92,12 @@ impl MailWorker {
             tokio::select! {
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => {}
+                changed = stop.changed() => {
+                    // The server dropped its end: it is gone, stop too.
+                    if changed.is_err() {
+                        return;
+                    }
+                }
             }
             if *stop.borrow() {
                 return;
@@ -119,12 +131,20 @@ impl MailWorker {
 
     async fn deliver(&self, mail: ClaimedMail) {
         let (id, attempt) = (mail.id, mail.attempts);
-        let recorded = match self.send(&mail).await {
+        let age = unix_now().saturating_sub(mail.created_at);
+        let sent = match u64::try_from(age) {
+            Ok(age) if age > self.max_age.as_secs() => Err(Failure {
+                message: "expired before it could be sent".to_owned(),
+                permanent: true,
+            }),
+            _ => self.send(&mail).await,
+        };
+        let recorded = match sent {
             Ok(()) => {
                 tracing::info!(id, attempt, "mail delivered");
                 match self.transport {
-                    Transport::Smtp(_) => self.db.mail_sent(id).await,
-                    Transport::DevMailbox => self.db.mail_kept_in_mailbox(id, unix_now()).await,
+                    Transport::Smtp(_) => self.db.mail_sent(&mail).await,
+                    Transport::DevMailbox => self.db.mail_kept_in_mailbox(&mail, unix_now()).await,
                 }
             }
             Err(failure) => {
@@ -139,7 +159,7 @@ impl MailWorker {
                     tracing::warn!(id, attempt, error = %failure.message, retry_in = ?self.backoff(attempt), "mail not delivered; will retry");
                 }
                 self.db
-                    .mail_attempt_failed(id, &failure.message, retry_at, unix_now())
+                    .mail_attempt_failed(&mail, &failure.message, retry_at, unix_now())
                     .await
             }
         };
@@ -187,8 +207,23 @@ impl MailWorker {
                 permanent: true,
             })?;
         smtp.send(message).await.map(|_| ()).map_err(|err| Failure {
-            permanent: err.is_permanent(),
+            permanent: refuses_the_message(&err),
             message: err.to_string(),
         })
     }
+}
+
+/// Whether `err` refuses this message for good, so that no retry can help:
+/// a 55x answer (RFC 5321: the mailbox is unknown or unavailable, the name
+/// is not allowed, the message was refused), or a message lettre itself
+/// cannot send (a client error, such as an address beyond ASCII to a
+/// server without SMTPUTF8). Any other 5xx, such as a login refused after
+/// the SMTP password was rotated, is the deployment's to fix: waited out.
+fn refuses_the_message(err: &lettre::transport::smtp::Error) -> bool {
+    use lettre::transport::smtp::response::{Category, Severity};
+    let refused = err.status().is_some_and(|code| {
+        code.severity == Severity::PermanentNegativeCompletion
+            && code.category == Category::MailSystem
+    });
+    refused || err.is_client()
 }
