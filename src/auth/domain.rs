@@ -82,6 +82,25 @@ impl Email {
         Ok(Self(email))
     }
 
+    /// An address a new account, or an address change, is to have: mail
+    /// goes to the canonical form, so it must be the address as typed but
+    /// for letter case and Unicode composition. An address that folding
+    /// rewrites beyond that (`ß` to `ss`, fullwidth or ligature letters,
+    /// which may name another mailbox) is refused: the owner of the
+    /// rewritten mailbox would receive this account's reset links.
+    pub fn parse_new(raw: &str) -> Result<Self, AppError> {
+        let email = Self::parse(raw)?;
+        let as_typed: String = raw.trim().nfc().collect::<String>().to_lowercase();
+        if email.0 != as_typed {
+            return Err(AppError::invalid(
+                "email",
+                "Type the address as your mail provider writes it, without special letter \
+                 forms (such as \u{df}, \u{fb01} or fullwidth letters)",
+            ));
+        }
+        Ok(email)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -275,6 +294,30 @@ mod tests {
             Email::parse("  Ann@Example.COM ").unwrap().as_str(),
             "ann@example.com"
         );
+    }
+
+    #[test]
+    fn a_new_address_is_the_address_as_typed_but_for_case_and_composition() {
+        let new = |raw: &str| Email::parse_new(raw).map(|e| e.as_str().to_owned());
+        assert_eq!(new(" Ann@Example.COM ").unwrap(), "ann@example.com");
+        assert_eq!(
+            new("K\u{c1}te@example.com").unwrap(),
+            "k\u{e1}te@example.com"
+        );
+        assert_eq!(
+            new("ka\u{301}te@example.com").unwrap(),
+            "k\u{e1}te@example.com"
+        );
+        for rewritten in [
+            "stra\u{df}e@example.com",
+            "\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com",
+            "\u{fb01}le@example.com",
+        ] {
+            let err = new(rewritten).unwrap_err();
+            assert_eq!(err.field(), Some("email"), "{rewritten}");
+            // Looking an existing account up still finds it.
+            assert!(Email::parse(rewritten).is_ok());
+        }
     }
 
     #[test]

@@ -592,12 +592,16 @@ async fn emails_that_look_alike_are_one_account_or_refused(backend: Backend) {
             assert_eq!(body["InvalidField"]["field"], "email", "{email:?}");
         }
     }
-    for email in [
-        "ka\u{301}te@example.com",
-        "\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com",
-        "KATE@example.com",
-    ] {
+    for email in ["ka\u{301}te@example.com", "KATE@example.com"] {
         assert_eq!(app.signup(email, PASSWORD).await.status(), 409, "{email:?}");
+    }
+    // A spelling that folding rewrites (mail would go to the rewritten
+    // mailbox) is no address for a new account.
+    for email in [
+        "\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com",
+        "stra\u{df}e@example.com",
+    ] {
+        assert_eq!(app.signup(email, PASSWORD).await.status(), 422, "{email:?}");
     }
     assert_eq!(
         deployment.db.count_rows("users").await,

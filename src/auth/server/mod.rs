@@ -51,7 +51,7 @@ use crate::server::request::{self, client_ip, redirect_plain_form_post};
 use crate::server::state::AppState;
 
 pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError> {
-    let email = Email::parse(email)?;
+    let email = Email::parse_new(email)?;
     let password = Password::parse_new_for(&email, password)?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     state.sessions.ensure_reachable().await?;
