@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, starts a local Redis that keeps
 # its data under .redis/ (unless REDIS_URL is set), and runs the app with
-# `cargo leptos watch` on http://127.0.0.1:3000.
+# `cargo leptos watch` on http://127.0.0.1:3000 (mail to /dev/mailbox without SMTP_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,10 @@ if [[ -z "${REDIS_URL:-}" ]] && ! grep -qs '^REDIS_URL=' .env; then
     for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   export REDIS_URL="redis://127.0.0.1:$port"
+fi
+
+if [[ -z "${SMTP_URL:-}" ]] && ! grep -qs '^SMTP_URL=' .env; then
+  echo "==> no SMTP_URL: mail (reset links, confirmations) goes to the log and http://127.0.0.1:3000/dev/mailbox"
 fi
 
 exec cargo leptos watch "$@"
