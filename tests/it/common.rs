@@ -274,6 +274,13 @@ impl TestDatabase {
     }
 }
 
+/// Every field of a workout row as the Any driver can read it on either
+/// backend (integers as BIGINT, a missing value as -1), `created_at` aside.
+pub const WORKOUT_FIELDS: &str = "CAST(id AS BIGINT), CAST(user_id AS BIGINT), \
+     CAST(date AS TEXT), kind, CAST(COALESCE(duration_minutes, -1) AS BIGINT), \
+     CAST(COALESCE(distance_m, -1) AS BIGINT), CAST(COALESCE(sets, -1) AS BIGINT), \
+     CAST(COALESCE(reps, -1) AS BIGINT), CAST(COALESCE(weight_g, -1) AS BIGINT), notes";
+
 /// Settings that outlive one app process: what a redeploy keeps.
 pub struct Deployment {
     pub redis: TestRedis,
@@ -334,12 +341,9 @@ impl Deployment {
         .fetch_all(&pool)
         .await
         .unwrap();
-        let workouts = sqlx::query_as(
-            "SELECT CAST(id AS BIGINT), CAST(user_id AS BIGINT), CAST(date AS TEXT), kind, \
-             CAST(COALESCE(duration_minutes, -1) AS BIGINT), CAST(COALESCE(distance_m, -1) AS BIGINT), \
-             CAST(COALESCE(sets, -1) AS BIGINT), CAST(COALESCE(reps, -1) AS BIGINT), \
-             CAST(COALESCE(weight_g, -1) AS BIGINT), notes FROM workouts ORDER BY id",
-        )
+        let workouts = sqlx::query_as(&format!(
+            "SELECT {WORKOUT_FIELDS} FROM workouts ORDER BY id"
+        ))
         .fetch_all(&pool)
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 //! earlier release's schema, then opened by today's app, which applies the
 //! rest. Every field of every row is compared.
 
-use crate::common::{Backend, Deployment, TestDatabase, TestRedis};
+use crate::common::{Backend, Deployment, TestDatabase, TestRedis, WORKOUT_FIELDS};
 
 /// The first migration of account recovery: the schema before it is the
 /// previous release's.
@@ -32,13 +32,9 @@ async fn rows(db: &TestDatabase) -> (Vec<UserRow>, Vec<WorkoutRow>, Vec<AuditRow
     .fetch_all(&pool)
     .await
     .unwrap();
-    let workouts = sqlx::query_as(
-        "SELECT CAST(id AS BIGINT), CAST(user_id AS BIGINT), CAST(date AS TEXT), kind, \
-         CAST(COALESCE(duration_minutes, -1) AS BIGINT), CAST(COALESCE(distance_m, -1) AS BIGINT), \
-         CAST(COALESCE(sets, -1) AS BIGINT), CAST(COALESCE(reps, -1) AS BIGINT), \
-         CAST(COALESCE(weight_g, -1) AS BIGINT), notes, CAST(created_at AS TEXT) \
-         FROM workouts ORDER BY id",
-    )
+    let workouts = sqlx::query_as(&format!(
+        "SELECT {WORKOUT_FIELDS}, CAST(created_at AS TEXT) FROM workouts ORDER BY id"
+    ))
     .fetch_all(&pool)
     .await
     .unwrap();

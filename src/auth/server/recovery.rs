@@ -166,17 +166,15 @@ pub async fn email_status() -> Result<EmailStatus, AppError> {
 /// Sends the confirmation link again (throttled like a reset request);
 /// nothing for an address already confirmed.
 pub async fn resend_confirmation() -> Result<(), AppError> {
-    let user = require_user().await?;
-    let state = request::state()?;
-    let row = state
-        .db
-        .email_status(user.id, unix_now())
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if row.email_confirmed_at.is_none() {
-        let email = Email::parse(&row.email)?;
+    let (status, user, state) = (
+        email_status().await?,
+        require_user().await?,
+        request::state()?,
+    );
+    if !status.confirmed {
+        let email = Email::parse(&status.email)?;
         state.mail_throttle.attempt(&email, client_ip()).await?;
-        send_confirmation(&state, user.id, &row.email).await?;
+        send_confirmation(&state, user.id, &status.email).await?;
     }
     redirect_plain_form_post(NextPath::DEFAULT);
     Ok(())

@@ -56,6 +56,30 @@ pub struct EmailStatusRow {
     pub pending_email: Option<String>,
 }
 
+/// The links a password change ends (by any route): reset links, and a
+/// pending address change, which whoever knew the old password may have
+/// asked for.
+pub(super) const ENDED_BY_A_PASSWORD_CHANGE: [TokenPurpose; 2] =
+    [TokenPurpose::PasswordReset, TokenPurpose::ChangeEmail];
+
+/// The links an address change ends: those sent to the old address.
+const ENDED_BY_AN_ADDRESS_CHANGE: [TokenPurpose; 2] =
+    [TokenPurpose::PasswordReset, TokenPurpose::ConfirmEmail];
+
+/// Deletes the user's links of the two `purposes` on `$conn` (a transaction).
+macro_rules! end_links {
+    ($conn:expr, $user_id:expr, $purposes:expr) => {{
+        let [first, second] = $purposes;
+        sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)")
+            .bind($user_id)
+            .bind(first.as_str())
+            .bind(second.as_str())
+            .execute(&mut *$conn)
+            .await
+    }};
+}
+pub(super) use end_links;
+
 #[derive(FromRow)]
 struct UsedToken {
     user_id: i64,
@@ -164,12 +188,7 @@ impl Database {
             if used == 0 || updated == 0 {
                 tx.rollback().await.map(|()| false)
             } else {
-                sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)")
-                    .bind(holder.user_id)
-                    .bind(TokenPurpose::PasswordReset.as_str())
-                    .bind(TokenPurpose::ChangeEmail.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                end_links!(tx, holder.user_id, ENDED_BY_A_PASSWORD_CHANGE)?;
                 insert_mails!(tx, mails, now_ms)?;
                 tx.commit().await.map(|()| true)
             }
@@ -242,14 +261,7 @@ impl Database {
                             }
                             updated => updated?,
                         };
-                        sqlx::query(
-                            "DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)",
-                        )
-                        .bind(used.user_id)
-                        .bind(TokenPurpose::PasswordReset.as_str())
-                        .bind(TokenPurpose::ConfirmEmail.as_str())
-                        .execute(&mut *tx)
-                        .await?;
+                        end_links!(tx, used.user_id, ENDED_BY_AN_ADDRESS_CHANGE)?;
                         AddressConfirmation::Changed { user_id: used.user_id, old, email: used.email }
                     }
                     _ => return Ok(AddressConfirmation::Invalid),

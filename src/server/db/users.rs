@@ -4,10 +4,11 @@
 
 use sqlx::FromRow;
 
+use super::email_tokens::{ENDED_BY_A_PASSWORD_CHANGE, end_links};
 use super::outbox::insert_mails;
 use super::{Database, on_pool};
 use crate::auth::domain::{CurrentUser, Email};
-use crate::auth::server::{PasswordHashString, TokenPurpose};
+use crate::auth::server::PasswordHashString;
 use crate::error::AppError;
 use crate::server::mail::Mail;
 
@@ -149,12 +150,7 @@ impl Database {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose IN ($2, $3)")
-                .bind(user_id)
-                .bind(TokenPurpose::PasswordReset.as_str())
-                .bind(TokenPurpose::ChangeEmail.as_str())
-                .execute(&mut *tx)
-                .await?;
+            end_links!(tx, user_id, ENDED_BY_A_PASSWORD_CHANGE)?;
             insert_mails!(tx, mails, now_ms)?;
             tx.commit().await
         })?;
