@@ -88,8 +88,21 @@ impl Email {
     /// rewrites beyond that (`ß` to `ss`, fullwidth or ligature letters,
     /// which may name another mailbox) is refused: the owner of the
     /// rewritten mailbox would receive this account's reset links.
+    ///
+    /// A new address is also a plain address, nothing a mail library reads
+    /// as something else: no display name (`eve <x@y>`), quoting, comment,
+    /// IP literal or MIME encoded word (`=?utf-8?q?bob?=@…`, which some
+    /// servers decode to `bob@…`). The server checks the rest with the mailer's own
+    /// parser (`auth::server::new_address`).
     pub fn parse_new(raw: &str) -> Result<Self, AppError> {
         let email = Self::parse(raw)?;
+        let special = ['"', '<', '>', '(', ')', '[', ']', '\\', ',', ';', ':'];
+        if email.0.contains(special) || email.0.contains("=?") {
+            return Err(AppError::invalid(
+                "email",
+                "Enter a plain email address, like name@example.com",
+            ));
+        }
         let as_typed: String = raw.trim().nfc().collect::<String>().to_lowercase();
         if email.0 != as_typed {
             return Err(AppError::invalid(
@@ -308,6 +321,21 @@ mod tests {
             new("ka\u{301}te@example.com").unwrap(),
             "k\u{e1}te@example.com"
         );
+        for not_plain in [
+            "eve<evil@evil.example>",
+            "\"bob\"@example.com",
+            "a(comment)@example.com",
+            "user@[127.0.0.1]",
+            "a\\b@example.com",
+            "a:b@example.com",
+            "=?utf-8?q?bob?=@example.com",
+        ] {
+            assert_eq!(
+                new(not_plain).unwrap_err().field(),
+                Some("email"),
+                "{not_plain}"
+            );
+        }
         for rewritten in [
             "stra\u{df}e@example.com",
             "\u{ff4b}\u{ff41}\u{ff54}\u{ff45}@example.com",

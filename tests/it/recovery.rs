@@ -684,7 +684,55 @@ async fn the_development_mailbox_shows_messages_and_production_has_no_mailbox(ba
     app.shutdown().await;
 }
 
+/// Addresses the mailer would read as another mailbox, or could never send
+/// to, are no address for an account: the account could never get its
+/// links, or they would go elsewhere.
+async fn addresses_the_mailer_reads_otherwise_or_cannot_send_to_are_refused(backend: Backend) {
+    let smtp = TestSmtp::start();
+    let deployment = with_mail(backend, &smtp);
+    let app = deployment.spawn_app().await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    smtp.wait_for("bob@example.com", 1).await;
+    while deployment.count_rows("mail_outbox").await > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = deployment.snapshot().await;
+    for address in [
+        "eve<evil@evil.example>",
+        "\"bob\"@example.com",
+        "=?utf-8?q?bob?=@example.com",
+        "=?utf-8?b?ymv0?=@c.example",
+        ".a@b.example",
+        "a..b@c.example",
+        "a@-b.example",
+        "a@b.example-",
+        "a(comment)@b.example",
+        "user@[127.0.0.1]",
+        "x@evil.example>",
+    ] {
+        let res = app.signup(address, PASSWORD).await;
+        assert_eq!(res.status(), 422, "{address}");
+        let res = app
+            .post_form(
+                "/api/account/change_email",
+                &[("password", PASSWORD), ("new_email", address)],
+                Some(&bob),
+            )
+            .await;
+        assert_eq!(res.status(), 422, "{address}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["InvalidField"]["field"],
+            "new_email",
+            "{address}"
+        );
+    }
+    assert_eq!(deployment.snapshot().await, before, "nothing stored");
+    assert_eq!(smtp.messages().len(), 1, "bob's own only");
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
+    addresses_the_mailer_reads_otherwise_or_cannot_send_to_are_refused,
     a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_session_ends,
     the_answer_to_a_reset_request_is_the_same_for_known_and_unknown_addresses,
     reset_links_expire_serve_one_user_and_die_when_the_password_changes,

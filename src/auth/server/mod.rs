@@ -51,7 +51,7 @@ use crate::server::request::{self, client_ip, redirect_plain_form_post};
 use crate::server::state::AppState;
 
 pub async fn signup(email: &str, password: &str) -> Result<CurrentUser, AppError> {
-    let email = Email::parse_new(email)?;
+    let email = new_address(email)?;
     let password = Password::parse_new_for(&email, password)?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     state.sessions.ensure_reachable().await?;
@@ -219,6 +219,21 @@ async fn still_known(
         session.save(&logged_in).await?;
     }
     Ok(Some(stored.user))
+}
+
+/// An address a new account or an address change is to have
+/// ([`Email::parse_new`]), which the mailer can also send to as it is: one
+/// its parser refuses (`a..b@example.com`, `a@-b.example`) could never get a
+/// confirmation or a reset link.
+pub fn new_address(raw: &str) -> Result<Email, AppError> {
+    let email = Email::parse_new(raw)?;
+    match email.as_str().parse::<lettre::Address>() {
+        Ok(address) if AsRef::<str>::as_ref(&address) == email.as_str() => Ok(email),
+        _ => Err(AppError::invalid(
+            "email",
+            "Enter a valid email address, like name@example.com",
+        )),
+    }
 }
 
 /// Logs `user` in on this request's session (a fresh id, the device and

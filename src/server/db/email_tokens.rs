@@ -237,6 +237,9 @@ impl Database {
                         if updated == 0 {
                             return Ok(AddressConfirmation::Invalid);
                         }
+                        // Its other confirmation links have done their work.
+                        let confirmations = [TokenPurpose::ConfirmEmail, TokenPurpose::ConfirmEmail];
+                        end_links!(tx, used.user_id, confirmations)?;
                         AddressConfirmation::Confirmed { user_id: used.user_id, email: used.email }
                     }
                     Some(TokenPurpose::ChangeEmail) => {

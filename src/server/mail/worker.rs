@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use tokio::sync::{Notify, watch};
 
 use super::links_in;
@@ -192,13 +192,15 @@ impl MailWorker {
                 return Ok(());
             }
         };
-        let to: Mailbox = mail.recipient.parse().map_err(|err| Failure {
+        // The address exactly as stored: parsed as a mailbox, a string could
+        // name another (a display name, quoting, an encoded word).
+        let to: Address = mail.recipient.parse().map_err(|err| Failure {
             message: format!("the recipient address is not usable: {err}"),
             permanent: true,
         })?;
         let message = Message::builder()
             .from(self.from.clone())
-            .to(to)
+            .to(Mailbox::new(None, to))
             .subject(&mail.subject)
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
