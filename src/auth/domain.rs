@@ -159,10 +159,18 @@ impl Password {
     pub const MAX_CHARS: usize = 128;
 
     /// The policy for a *new* password that needs neither the account nor the
-    /// server: the length, counted after normalisation. A signup must go through
+    /// server: the length, counted after normalisation, and no control
+    /// characters (NUL, a line break: nothing a password field lets a person
+    /// type, NIST SP 800-63B's "printing characters"). A signup must go through
     /// `Password::parse_new_for` (server only), which adds the rest of the policy.
     pub fn parse_new(raw: &str) -> Result<Self, AppError> {
         let password = Self::normalise(raw);
+        if password.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "password",
+                "A password cannot contain control characters (such as a line break)",
+            ));
+        }
         let chars = password.chars().count();
         if chars < Self::MIN_CHARS {
             return Err(AppError::invalid(
@@ -500,6 +508,22 @@ mod tests {
     }
 
     #[test]
+    fn a_new_password_has_no_control_characters() {
+        for raw in [
+            "a\0a\0a\0a\0a\0",
+            "correct horse\nbattery",
+            "correct\u{7f}horse",
+            "tab\there please",
+        ] {
+            let err = Password::parse_new(raw).err().unwrap();
+            assert_eq!(err.field(), Some("password"), "{raw:?}");
+        }
+        assert!(Password::parse_new("correct horse battery \u{1f40e}").is_ok());
+        // Logging in is judged by the stored hash alone.
+        assert!(Password::parse_candidate("a\0a\0a\0a\0a\0").is_ok());
+    }
+
+    #[test]
     fn password_debug_output_is_redacted() {
         let password = Password::parse_new("hunter2hunter2").unwrap();
         assert!(!format!("{password:?}").contains("hunter2"));
@@ -608,11 +632,12 @@ mod tests {
             #[test]
             fn any_new_password_is_counted_in_characters(raw in any::<String>()) {
                 let chars = Password::normalise(&raw).chars().count();
+                let control = Password::normalise(&raw).chars().any(char::is_control);
                 match Password::parse_new(&raw) {
-                    Ok(_) => prop_assert!((Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars)),
+                    Ok(_) => prop_assert!((Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars) && !control),
                     Err(err) => {
                         prop_assert_eq!(err.field(), Some("password"));
-                        prop_assert!(!(Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars));
+                        prop_assert!(control || !(Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars));
                     }
                 }
             }
