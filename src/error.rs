@@ -73,6 +73,16 @@ impl AppError {
         }
     }
 
+    /// The same error about the form's field `field`: a value parsed by a
+    /// shared parser (which names its own field, `email`) under another
+    /// name on this form (`new_email`). Any other error is left as it is.
+    pub fn for_field(self, field: &str) -> Self {
+        match self {
+            Self::InvalidField { message, .. } => Self::invalid(field, message),
+            other => other,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
@@ -166,6 +176,19 @@ mod tests {
         assert_eq!(throttled.retry_after_secs(), Some(8));
         assert_eq!(AppError::Unauthorized.retry_after_secs(), None);
         assert_eq!(AppError::Internal.retry_after_secs(), None);
+    }
+
+    #[test]
+    fn a_field_error_can_name_the_forms_own_field() {
+        let err = AppError::invalid("email", "Enter your email address").for_field("new_email");
+        assert_eq!(
+            err,
+            AppError::invalid("new_email", "Enter your email address")
+        );
+        assert_eq!(
+            AppError::EmailTaken.for_field("new_email"),
+            AppError::EmailTaken
+        );
     }
 
     #[test]

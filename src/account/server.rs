@@ -47,10 +47,7 @@ pub async fn change_password(current: &str, new: &str) -> Result<(), AppError> {
     let (state, session) = (request::state()?, AuthSession::of_request()?);
     let email = Email::parse(&user.email)?;
     confirm_password(&state, &session, &user, current, "current_password").await?;
-    let new = Password::parse_new_for(&email, new).map_err(|err| match err {
-        AppError::InvalidField { message, .. } => AppError::invalid("new_password", message),
-        other => other,
-    })?;
+    let new = Password::parse_new_for(&email, new).map_err(|err| err.for_field("new_password"))?;
     let hash = state.passwords.hash(new).await?;
     let notice = password_changed_notice(&state, &user.email);
     state

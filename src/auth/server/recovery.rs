@@ -210,10 +210,7 @@ pub async fn send_confirmation(
 pub async fn request_email_change(password: &str, new_email: &str) -> Result<String, AppError> {
     let user = require_user().await?;
     let (state, session) = (request::state()?, AuthSession::of_request()?);
-    let new_email = super::new_address(new_email).map_err(|err| match err {
-        AppError::InvalidField { message, .. } => AppError::invalid("new_email", message),
-        other => other,
-    })?;
+    let new_email = super::new_address(new_email).map_err(|err| err.for_field("new_email"))?;
     if new_email.as_str() == user.email {
         return Err(AppError::invalid(
             "new_email",

@@ -108,10 +108,9 @@ impl MailWorker {
     /// Sends every message that is due, one after another.
     async fn deliver_due(&self, stop: &watch::Receiver<bool>) {
         while !*stop.borrow() {
-            let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
             // A database outage is logged where it is mapped; the next look
             // tries again.
-            let Ok(Some(mail)) = self.db.claim_mail(unix_now_ms(), lease_ms).await else {
+            let Ok(Some(mail)) = self.db.claim_mail(unix_now_ms(), millis(LEASE)).await else {
                 return;
             };
             self.deliver(mail).await;
@@ -147,19 +146,18 @@ impl MailWorker {
                     Transport::DevMailbox => self.db.mail_kept_in_mailbox(&mail, unix_now()).await,
                 }
             }
-            Err(failure) => {
-                let retry_at = (!failure.permanent).then(|| {
-                    let wait = self.backoff(attempt);
-                    unix_now_ms()
-                        .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
-                });
-                if failure.permanent {
-                    tracing::error!(id, attempt, error = %failure.message, "mail refused for good; not retried");
-                } else {
-                    tracing::warn!(id, attempt, error = %failure.message, retry_in = ?self.backoff(attempt), "mail not delivered; will retry");
-                }
+            Err(failure) if failure.permanent => {
+                tracing::error!(id, attempt, error = %failure.message, "mail refused for good; not retried");
                 self.db
-                    .mail_attempt_failed(&mail, &failure.message, retry_at, unix_now())
+                    .mail_attempt_failed(&mail, &failure.message, None, unix_now())
+                    .await
+            }
+            Err(failure) => {
+                let wait = self.backoff(attempt);
+                tracing::warn!(id, attempt, error = %failure.message, retry_in = ?wait, "mail not delivered; will retry");
+                let retry_at = unix_now_ms().saturating_add(millis(wait));
+                self.db
+                    .mail_attempt_failed(&mail, &failure.message, Some(retry_at), unix_now())
                     .await
             }
         };
@@ -228,4 +226,9 @@ fn refuses_the_message(err: &lettre::transport::smtp::Error) -> bool {
             && code.category == Category::MailSystem
     });
     refused || err.is_client()
+}
+
+/// A duration in whole milliseconds, as the outbox counts time.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
