@@ -13,6 +13,7 @@ use leptos::prelude::*;
 
 pub use crate::auth::activity::{AuditEvent, AuditKind, SessionInfo};
 use crate::error::AppError;
+use crate::workouts::domain::Units;
 
 /// `POST /api/account/sessions`: the user's active sessions, newest first.
 #[server(prefix = "/api/account", endpoint = "sessions")]
@@ -64,4 +65,19 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
 #[server(prefix = "/api/account", endpoint = "audit")]
 pub async fn audit_trail() -> Result<Vec<AuditEvent>, AppError> {
     server::audit_trail().await
+}
+
+/// `POST /api/account/units`: the units the user enters and reads weights
+/// and distances in (`{"weight":"kg"|"lb","distance":"km"|"mi"}`).
+#[server(prefix = "/api/account", endpoint = "units")]
+pub async fn get_units() -> Result<Units, AppError> {
+    server::units().await
+}
+
+/// `POST /api/account/set_units` (`weight_unit`: `kg` or `lb`,
+/// `distance_unit`: `km` or `mi`): changes how values are entered and shown;
+/// stored values do not change. Answers the new units.
+#[server(prefix = "/api/account", endpoint = "set_units")]
+pub async fn set_units(weight_unit: String, distance_unit: String) -> Result<Units, AppError> {
+    server::set_units(&weight_unit, &distance_unit).await
 }

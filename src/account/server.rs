@@ -10,6 +10,7 @@ use crate::auth::server::{
 use crate::error::AppError;
 use crate::server::clock::unix_now_ms;
 use crate::server::request::{self, redirect_plain_form_post};
+use crate::workouts::domain::{DistanceUnit, Units, WeightUnit};
 
 const AUDIT_TRAIL_LENGTH: i64 = 50;
 
@@ -86,4 +87,22 @@ pub async fn audit_trail() -> Result<Vec<AuditEvent>, AppError> {
     let user = require_user().await?;
     let state = request::state()?;
     state.db.audit_trail(user.id, AUDIT_TRAIL_LENGTH).await
+}
+
+pub async fn units() -> Result<Units, AppError> {
+    let user = require_user().await?;
+    request::state()?.db.units_of(user.id).await
+}
+
+pub async fn set_units(weight_unit: &str, distance_unit: &str) -> Result<Units, AppError> {
+    let user = require_user().await?;
+    let units = Units {
+        weight: WeightUnit::parse("weight_unit", weight_unit)?,
+        distance: DistanceUnit::parse("distance_unit", distance_unit)?,
+    };
+    if !request::state()?.db.set_units(user.id, units).await? {
+        return Err(AppError::Unauthorized);
+    }
+    redirect_plain_form_post("/account");
+    Ok(units)
 }

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::domain::{
-    NewWorkout, Summary, WeekCount, Workout, format_iso_date, format_long_date, format_short_date,
+    FlatWorkout, Summary, WeekCount, Workout, format_iso_date, format_long_date, format_short_date,
     format_thousandths,
 };
 use super::{CreateWorkout, DeleteWorkout, UpdateWorkout, list_workouts, workout_summary};
@@ -279,38 +279,38 @@ fn WorkoutFields(workout: Option<Workout>, today: Option<time::Date>) -> impl In
     let decimal = |value: Option<u32>| value.map(format_thousandths).unwrap_or_default();
     // Tomorrow: the server allows one day of slack for time zones ahead of UTC.
     let max_date = today.map(|today| format_iso_date(today.next_day().unwrap_or(today)));
-    let earliest = format_iso_date(NewWorkout::EARLIEST);
+    let earliest = format_iso_date(FlatWorkout::EARLIEST);
     view! {
         <div class="fields">
             <label>"Date"
                 <input type="date" name="date" required value=date max=max_date min=earliest />
             </label>
             <label>"Kind"
-                <input type="text" name="kind" required maxlength=NewWorkout::KIND_MAX_CHARS list="workout-kinds"
+                <input type="text" name="kind" required maxlength=FlatWorkout::KIND_MAX_CHARS list="workout-kinds"
                     placeholder="Run, Squat, …" value=w.map(|w| w.kind.clone()).unwrap_or_default() />
             </label>
             <label>"Minutes"
-                <input type="number" name="duration_minutes" min="1" max=NewWorkout::MAX_MINUTES step="1"
+                <input type="number" name="duration_minutes" min="1" max=FlatWorkout::MAX_MINUTES step="1"
                     value=number(w.and_then(|w| w.duration_minutes)) />
             </label>
             <label>"Distance (km)"
-                <input type="number" name="distance_km" min="0.001" max=NewWorkout::MAX_KM step="0.001"
+                <input type="number" name="distance_km" min="0.001" max=FlatWorkout::MAX_KM step="0.001"
                     value=decimal(w.and_then(|w| w.distance_m)) />
             </label>
             <label>"Sets"
-                <input type="number" name="sets" min="1" max=NewWorkout::MAX_SETS step="1"
+                <input type="number" name="sets" min="1" max=FlatWorkout::MAX_SETS step="1"
                     value=number(w.and_then(|w| w.sets)) />
             </label>
             <label>"Reps"
-                <input type="number" name="reps" min="1" max=NewWorkout::MAX_REPS step="1"
+                <input type="number" name="reps" min="1" max=FlatWorkout::MAX_REPS step="1"
                     value=number(w.and_then(|w| w.reps)) />
             </label>
             <label>"Weight (kg)"
-                <input type="number" name="weight_kg" min="0.001" max=NewWorkout::MAX_KG step="0.001"
+                <input type="number" name="weight_kg" min="0.001" max=FlatWorkout::MAX_KG step="0.001"
                     value=decimal(w.and_then(|w| w.weight_g)) />
             </label>
             <label class="notes">"Notes"
-                <textarea name="notes" maxlength=NewWorkout::NOTES_MAX_CHARS rows="2">
+                <textarea name="notes" maxlength=FlatWorkout::NOTES_MAX_CHARS rows="2">
                     {w.map(|w| w.notes.clone()).unwrap_or_default()}
                 </textarea>
             </label>

@@ -2,7 +2,10 @@
 //! user and passes that user's id to every query, so no request can reach
 //! another user's rows: a foreign id behaves exactly like a missing one (404).
 
-use super::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutForm, WorkoutPage};
+use super::domain::{
+    Exercise, ExerciseType, FlatWorkout, NewWorkout, PageCursor, PageSize, Summary, Workout,
+    WorkoutDraft, WorkoutForm, WorkoutPage,
+};
 use crate::auth::server::require_user;
 use crate::error::AppError;
 use crate::server::clock::today;
@@ -35,9 +38,49 @@ pub async fn summary() -> Result<Summary, AppError> {
     state.db.workout_summary(user.id, today()).await
 }
 
+pub async fn save(id: Option<i64>, draft: &WorkoutDraft) -> Result<Workout, AppError> {
+    let user = require_user().await?;
+    let state = request::state()?;
+    let units = state.db.units_of(user.id).await?;
+    let workout = NewWorkout::parse(draft, units, today())?;
+    let saved = match id {
+        None => state.db.create_workout(user.id, &workout).await?,
+        Some(id) => state
+            .db
+            .update_workout(user.id, id, &workout)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    redirect_plain_form_post(&return_to_dashboard());
+    Ok(saved)
+}
+
+pub async fn last_titled(title: &str) -> Result<Option<Workout>, AppError> {
+    let user = require_user().await?;
+    let state = request::state()?;
+    if title.trim().is_empty() {
+        return Ok(None);
+    }
+    state.db.last_workout_titled(user.id, title).await
+}
+
+pub async fn exercises() -> Result<Vec<Exercise>, AppError> {
+    let user = require_user().await?;
+    let state = request::state()?;
+    Ok(state.db.catalogue(user.id).await?.into_vec())
+}
+
+pub async fn add_exercise(name: &str, exercise_type: &str) -> Result<Exercise, AppError> {
+    let user = require_user().await?;
+    let name = Exercise::parse_name("name", name)?;
+    let exercise_type = ExerciseType::parse("exercise_type", exercise_type)?;
+    let state = request::state()?;
+    state.db.add_exercise(user.id, &name, exercise_type).await
+}
+
 pub async fn create(form: &WorkoutForm) -> Result<Workout, AppError> {
     let user = require_user().await?;
-    let workout = NewWorkout::parse(form, today())?;
+    let workout = FlatWorkout::parse(form, today())?.into_new();
     let state = request::state()?;
     let created = state.db.create_workout(user.id, &workout).await?;
     redirect_plain_form_post(&return_to_dashboard());
@@ -46,7 +89,7 @@ pub async fn create(form: &WorkoutForm) -> Result<Workout, AppError> {
 
 pub async fn update(id: i64, form: &WorkoutForm) -> Result<Workout, AppError> {
     let user = require_user().await?;
-    let workout = NewWorkout::parse(form, today())?;
+    let workout = FlatWorkout::parse(form, today())?.into_new();
     let state = request::state()?;
     let updated = state
         .db

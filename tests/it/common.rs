@@ -277,9 +277,41 @@ impl TestDatabase {
 /// Every field of a workout row as the Any driver can read it on either
 /// backend (integers as BIGINT, a missing value as -1), `created_at` aside.
 pub const WORKOUT_FIELDS: &str = "CAST(id AS BIGINT), CAST(user_id AS BIGINT), \
-     CAST(date AS TEXT), kind, CAST(COALESCE(duration_minutes, -1) AS BIGINT), \
-     CAST(COALESCE(distance_m, -1) AS BIGINT), CAST(COALESCE(sets, -1) AS BIGINT), \
-     CAST(COALESCE(reps, -1) AS BIGINT), CAST(COALESCE(weight_g, -1) AS BIGINT), notes";
+     CAST(date AS TEXT), CAST(COALESCE(duration_minutes, -1) AS BIGINT), notes, title, \
+     CAST(COALESCE(start_minute, -1) AS BIGINT)";
+
+/// A workout row as [`WORKOUT_FIELDS`] reads it.
+pub type WorkoutRow = (i64, i64, String, i64, String, String, i64);
+
+/// The columns of the training log's other tables, as [`text_rows`] reads them.
+pub const ENTRY_COLUMNS: &[&str] = &["id", "workout_id", "user_id", "position", "exercise_id"];
+pub const SET_COLUMNS: &[&str] = &[
+    "id",
+    "entry_id",
+    "position",
+    "set_type",
+    "reps",
+    "weight_g",
+    "rpe_halves",
+    "duration_s",
+    "distance_m",
+    "record",
+];
+pub const EXERCISE_COLUMNS: &[&str] = &["id", "user_id", "name", "name_key", "exercise_type"];
+
+/// Every row of `table` (ordered by `id`), each as its `columns` joined by
+/// `|`, a NULL as `-`: a shape both backends read alike.
+pub async fn text_rows(pool: &sqlx::AnyPool, table: &str, columns: &[&str]) -> Vec<String> {
+    let line = columns
+        .iter()
+        .map(|column| format!("COALESCE(CAST({column} AS TEXT), '-')"))
+        .collect::<Vec<_>>()
+        .join(" || '|' || ");
+    sqlx::query_scalar(&format!("SELECT {line} FROM {table} ORDER BY id"))
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
 
 /// Settings that outlive one app process: what a redeploy keeps.
 pub struct Deployment {
@@ -347,6 +379,12 @@ impl Deployment {
         .fetch_all(&pool)
         .await
         .unwrap();
+        let training_log = [
+            text_rows(&pool, "workout_entries", ENTRY_COLUMNS).await,
+            text_rows(&pool, "workout_sets", SET_COLUMNS).await,
+            text_rows(&pool, "exercises", EXERCISE_COLUMNS).await,
+            text_rows(&pool, "users", &["id", "weight_unit", "distance_unit"]).await,
+        ];
         let audit = sqlx::query_as(
             "SELECT CAST(id AS BIGINT), CAST(user_id AS BIGINT), CAST(at AS BIGINT), kind, ip \
              FROM audit_events \
@@ -395,6 +433,7 @@ impl Deployment {
             users,
             confirmed,
             workouts,
+            training_log,
             audit,
             tokens,
             outbox,
@@ -807,8 +846,9 @@ pub struct Snapshot {
     confirmed: Vec<(i64, i64)>,
     tokens: Vec<(String, i64, String, String, i64)>,
     outbox: Vec<(i64, String, String, String)>,
-    #[allow(clippy::type_complexity)]
-    workouts: Vec<(i64, i64, String, String, i64, i64, i64, i64, i64, String)>,
+    workouts: Vec<WorkoutRow>,
+    /// Entries, sets, the catalogue and each user's units.
+    training_log: [Vec<String>; 4],
     audit: Vec<(i64, i64, i64, String, String)>,
     redis: String,
 }

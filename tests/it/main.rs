@@ -17,4 +17,5 @@ mod recovery;
 mod resilience;
 mod security;
 mod startup;
+mod training_log;
 mod workouts;

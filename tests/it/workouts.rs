@@ -408,7 +408,7 @@ async fn a_write_for_a_user_deleted_moments_ago_is_refused_as_unauthorized(backe
 async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backend) {
     use workout_log::server::config::DatabaseUrl;
     use workout_log::server::db::Database;
-    use workout_log::workouts::domain::NewWorkout;
+    use workout_log::workouts::domain::FlatWorkout;
 
     let deployment = Deployment::new(backend);
     let app = deployment.spawn_app().await;
@@ -424,7 +424,7 @@ async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backen
     let db = Database::connect(&DatabaseUrl::parse(&deployment.db.url()).unwrap())
         .await
         .unwrap();
-    let on = |date: Date| NewWorkout::bare(date, "Run");
+    let on = |date: Date| FlatWorkout::bare(date, "Run").into_new();
     for date in [
         time::macros::date!(2026 - 12 - 01),
         time::macros::date!(2026 - 11 - 30),

@@ -1,16 +1,19 @@
 //! All data access lives here, one file per table (`users.rs`,
-//! `workouts.rs`, `audit.rs`, `email_tokens.rs`, `outbox.rs`), so that a second backend (PostgreSQL) is a
+//! `workouts.rs` with its entries and sets, `exercises.rs`, `audit.rs`,
+//! `email_tokens.rs`, `outbox.rs`), so that a second backend (PostgreSQL) is a
 //! change to this module and its migrations, not to the handlers. This file
 //! holds what they share: the pools, `on_pool!`, the migrations and the
 //! mapping of sqlx errors to `AppError`.
 
 mod audit;
 mod email_tokens;
+mod exercises;
 mod outbox;
 mod users;
 mod workouts;
 
 pub use email_tokens::{AddressConfirmation, EmailStatusRow, NewToken, TokenHolder};
+pub use exercises::Catalogue;
 pub use outbox::{ClaimedMail, MailboxEntry};
 pub use users::{EmailCheck, StoredCredentials};
 

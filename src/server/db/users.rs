@@ -11,6 +11,7 @@ use crate::auth::domain::{CurrentUser, Email};
 use crate::auth::server::PasswordHashString;
 use crate::error::AppError;
 use crate::server::mail::Mail;
+use crate::workouts::domain::{DistanceUnit, Units, WeightUnit};
 
 /// What a login needs to know about an account.
 pub struct StoredCredentials {
@@ -155,6 +156,36 @@ impl Database {
             tx.commit().await
         })?;
         Ok(())
+    }
+
+    /// The units the user enters and reads values in; the defaults (kg, km)
+    /// for an id with no account.
+    pub async fn units_of(&self, user_id: i64) -> Result<Units, AppError> {
+        let row: Option<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT weight_unit, distance_unit FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.map_or_else(Units::default, |(weight, distance)| Units {
+            // The table's CHECK allows only these names.
+            weight: WeightUnit::parse("weight_unit", &weight).unwrap_or_default(),
+            distance: DistanceUnit::parse("distance_unit", &distance).unwrap_or_default(),
+        }))
+    }
+
+    /// Stores the user's units; false when the account is gone.
+    pub async fn set_units(&self, user_id: i64, units: Units) -> Result<bool, AppError> {
+        let updated = on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET weight_unit = $1, distance_unit = $2 WHERE id = $3")
+                .bind(units.weight.as_str())
+                .bind(units.distance.as_str())
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(updated > 0)
     }
 
     /// Deletes the user; their workouts and audit trail go with them (ON DELETE CASCADE).

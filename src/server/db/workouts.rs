@@ -1,75 +1,282 @@
-//! Workout queries. Every statement filters on `user_id`: ownership is part of
-//! the query itself, so a row of another user is simply not found.
+//! Workout queries over `workouts`, `workout_entries` and `workout_sets`.
+//! Every statement filters on `user_id`: ownership is part of the query
+//! itself, so a row of another user is simply not found. A workout is read
+//! in one statement (the workout joined to its entries, exercises and sets)
+//! and written in one transaction.
 
 use sqlx::FromRow;
 use time::Date;
 
+use super::exercises::{Catalogue, add_exercise, read_catalogue};
 use super::{Database, on_pool};
 use crate::error::AppError;
-use crate::workouts::domain::{NewWorkout, PageCursor, PageSize, Summary, Workout, WorkoutPage};
+use crate::workouts::domain::{
+    Bests, Entry, Exercise, ExerciseType, LoggedSet, NewWorkout, PageCursor, PageSize, RecordKind,
+    Rpe, SetKind, SetValues, Summary, Workout, WorkoutHeader, WorkoutPage,
+};
 
-/// The columns a [`WorkoutRow`] reads, as a literal for `concat!`: each
-/// statement is one static string, built at compile time.
-macro_rules! columns {
+/// The joined read of whole workouts, for the workouts in `page` (a CTE the
+/// statement defines first): one row per set, or per entry without sets, or
+/// per workout without entries, in the order they are shown.
+macro_rules! joined_read {
     () => {
-        "id, date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes"
+        "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, page.notes, \
+                en.id AS entry_id, ex.id AS exercise_id, ex.name AS exercise_name, \
+                ex.exercise_type, ex.user_id IS NOT NULL AS exercise_own, \
+                s.set_type, s.reps, s.weight_g, s.rpe_halves, s.duration_s, s.distance_m, s.record \
+         FROM page \
+         LEFT JOIN workout_entries en ON en.workout_id = page.id \
+         LEFT JOIN exercises ex ON ex.id = en.exercise_id \
+         LEFT JOIN workout_sets s ON s.entry_id = en.id \
+         ORDER BY page.date DESC, page.id DESC, en.position, s.position"
     };
 }
 
-/// A row as stored. Integers are read as i64 (what both SQLite and PostgreSQL
-/// hand back) and narrowed once, in [`WorkoutRow::into_workout`].
+/// One row of [`joined_read!`]. Integers are read as i64 (what both SQLite
+/// and PostgreSQL hand back) and narrowed once, here.
 #[derive(FromRow)]
-struct WorkoutRow {
+struct JoinedRow {
     id: i64,
     date: Date,
-    kind: String,
+    start_minute: Option<i64>,
+    title: String,
     duration_minutes: Option<i64>,
-    distance_m: Option<i64>,
-    sets: Option<i64>,
+    notes: String,
+    entry_id: Option<i64>,
+    exercise_id: Option<i64>,
+    exercise_name: Option<String>,
+    exercise_type: Option<String>,
+    exercise_own: Option<bool>,
+    set_type: Option<String>,
     reps: Option<i64>,
     weight_g: Option<i64>,
-    notes: String,
+    rpe_halves: Option<i64>,
+    duration_s: Option<i64>,
+    distance_m: Option<i64>,
+    record: Option<String>,
 }
 
-impl WorkoutRow {
-    fn into_workout(self) -> Workout {
-        // The table's CHECK constraints keep every value in range.
-        fn narrow<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
-            value.and_then(|v| T::try_from(v).ok())
-        }
-        Workout {
+/// The table's CHECK constraints keep every value in range.
+fn narrow<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
+    value.and_then(|v| T::try_from(v).ok())
+}
+
+impl JoinedRow {
+    fn header(&self) -> WorkoutHeader {
+        WorkoutHeader {
             id: self.id,
             date: self.date,
-            kind: self.kind,
+            start_minute: narrow(self.start_minute),
+            title: self.title.clone(),
             duration_minutes: narrow(self.duration_minutes),
-            distance_m: narrow(self.distance_m),
-            sets: narrow(self.sets),
-            reps: narrow(self.reps),
-            weight_g: narrow(self.weight_g),
-            notes: self.notes,
+            notes: self.notes.clone(),
         }
+    }
+
+    fn exercise(&self) -> Option<Exercise> {
+        Some(Exercise {
+            id: self.exercise_id?,
+            name: self.exercise_name.clone()?,
+            exercise_type: ExerciseType::from_name(self.exercise_type.as_deref()?)?,
+            own: self.exercise_own.unwrap_or(false),
+        })
+    }
+
+    fn set(&self) -> Option<LoggedSet> {
+        let kind = SetKind::from_name(self.set_type.as_deref()?)?;
+        Some(LoggedSet {
+            values: SetValues {
+                kind,
+                reps: narrow(self.reps),
+                weight_g: narrow(self.weight_g),
+                rpe: narrow::<u8>(self.rpe_halves).and_then(Rpe::from_halves),
+                duration_s: narrow(self.duration_s),
+                distance_m: narrow(self.distance_m),
+            },
+            record: self.record.as_deref().and_then(RecordKind::from_name),
+        })
     }
 }
 
-/// Binds the stored fields of `workout` in the order of `date, kind,
-/// duration_minutes, distance_m, sets, reps, weight_g, notes`.
-macro_rules! bind_fields {
-    ($query:expr, $workout:expr) => {
-        $query
-            .bind($workout.date)
-            .bind(&$workout.kind)
-            .bind($workout.duration_minutes.map(i64::from))
-            .bind($workout.distance_m.map(i64::from))
-            .bind($workout.sets.map(i64::from))
-            .bind($workout.reps.map(i64::from))
-            .bind($workout.weight_g.map(i64::from))
-            .bind(&$workout.notes)
-    };
+/// Folds the joined rows (in order) back into workouts.
+fn assemble(rows: Vec<JoinedRow>) -> Vec<Workout> {
+    let mut workouts: Vec<(WorkoutHeader, Vec<(i64, Entry)>)> = Vec::new();
+    for row in rows {
+        if workouts
+            .last()
+            .is_none_or(|(header, _)| header.id != row.id)
+        {
+            workouts.push((row.header(), Vec::new()));
+        }
+        let (_, entries) = workouts.last_mut().expect("pushed above");
+        let (Some(entry_id), Some(exercise)) = (row.entry_id, row.exercise()) else {
+            continue;
+        };
+        if entries.last().is_none_or(|(id, _)| *id != entry_id) {
+            entries.push((
+                entry_id,
+                Entry {
+                    exercise,
+                    sets: Vec::new(),
+                },
+            ));
+        }
+        if let Some(set) = row.set() {
+            entries.last_mut().expect("pushed above").1.sets.push(set);
+        }
+    }
+    workouts
+        .into_iter()
+        .map(|(header, entries)| {
+            Workout::new(
+                header,
+                entries.into_iter().map(|(_, entry)| entry).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The best values of an exercise's non-warm-up sets in the user's workouts
+/// before (`date`, `id`), as [`Bests`] reads them. The e1RM and pace are the
+/// same integer formulas as `SetValues::estimated_one_rep_max_g` and
+/// `SetValues::pace_s_per_km`.
+const BESTS_BEFORE: &str = "SELECT \
+       MAX(CASE WHEN s.weight_g > 0 AND s.reps = 1 THEN s.weight_g \
+                WHEN s.weight_g > 0 AND s.reps > 1 THEN s.weight_g * (30 + s.reps) / 30 END), \
+       MAX(CASE WHEN s.weight_g > 0 AND s.reps > 0 THEN s.weight_g END), \
+       MAX(CASE WHEN s.reps > 0 THEN s.reps END), \
+       MAX(s.distance_m), \
+       MIN(CASE WHEN s.distance_m > 0 THEN s.duration_s * 1000 / s.distance_m END) \
+     FROM workout_sets s \
+     JOIN workout_entries en ON en.id = s.entry_id \
+     JOIN workouts w ON w.id = en.workout_id \
+     WHERE en.user_id = $1 AND en.exercise_id = $2 AND s.set_type <> 'warmup' \
+       AND (w.date, w.id) < ($3, $4)";
+
+type BestsRow = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn bests_from(row: BestsRow) -> Bests {
+    Bests {
+        e1rm_g: narrow(row.0),
+        weight_g: narrow(row.1),
+        reps: narrow(row.2),
+        distance_m: narrow(row.3),
+        pace_s_per_km: narrow(row.4),
+    }
+}
+
+/// The most rows one multi-row INSERT of sets carries (9 values each, well
+/// under SQLite's and PostgreSQL's limits on bound values).
+const SETS_PER_INSERT: usize = 200;
+
+/// Writes `$workout`'s entries and sets for workout `$workout_id` on `$tx`:
+/// resolves each exercise by name (adding the user's own for a new name),
+/// marks each set that beats the exercise's earlier bests as a record, and
+/// yields the entries as stored.
+macro_rules! write_entries {
+    ($tx:expr, $user_id:expr, $workout_id:expr, $workout:expr) => {{
+        let user_id: i64 = $user_id;
+        let workout_id: i64 = $workout_id;
+        let workout: &NewWorkout = $workout;
+        let mut catalogue: Catalogue = read_catalogue!(&mut *$tx, user_id);
+        let mut bests: std::collections::HashMap<i64, Bests> = std::collections::HashMap::new();
+        let mut entries = Vec::with_capacity(workout.entries.len());
+        for (position, new_entry) in workout.entries.iter().enumerate() {
+            let exercise = match catalogue.find(&new_entry.exercise) {
+                Some(exercise) => exercise.clone(),
+                None => {
+                    let exercise_type = ExerciseType::inferred_from(&new_entry.sets);
+                    let added = add_exercise!($tx, user_id, &new_entry.exercise, exercise_type);
+                    catalogue.push(added.clone());
+                    added
+                }
+            };
+            if !bests.contains_key(&exercise.id) {
+                let row: BestsRow = sqlx::query_as(BESTS_BEFORE)
+                    .bind(user_id)
+                    .bind(exercise.id)
+                    .bind(workout.date)
+                    .bind(workout_id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                bests.insert(exercise.id, bests_from(row));
+            }
+            let best = bests.get_mut(&exercise.id).expect("inserted above");
+            let sets: Vec<LoggedSet> = new_entry
+                .sets
+                .iter()
+                .map(|values| LoggedSet {
+                    values: *values,
+                    record: best.record_of(exercise.exercise_type, values),
+                })
+                .collect();
+            let entry_id: i64 = sqlx::query_scalar(
+                "INSERT INTO workout_entries (workout_id, user_id, position, exercise_id) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(workout_id)
+            .bind(user_id)
+            .bind(position as i64)
+            .bind(exercise.id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            for (chunk_index, chunk) in sets.chunks(SETS_PER_INSERT).enumerate() {
+                let sql = insert_sets_sql(chunk.len());
+                let mut query = sqlx::query(&sql);
+                for (offset, set) in chunk.iter().enumerate() {
+                    let values = &set.values;
+                    query = query
+                        .bind(entry_id)
+                        .bind((chunk_index * SETS_PER_INSERT + offset) as i64)
+                        .bind(values.kind.as_str())
+                        .bind(values.reps.map(i64::from))
+                        .bind(values.weight_g.map(i64::from))
+                        .bind(values.rpe.map(|rpe| i64::from(rpe.halves())))
+                        .bind(values.duration_s.map(i64::from))
+                        .bind(values.distance_m.map(i64::from))
+                        .bind(set.record.map(RecordKind::as_str));
+                }
+                query.execute(&mut *$tx).await?;
+            }
+            entries.push(Entry { exercise, sets });
+        }
+        entries
+    }};
+}
+
+/// `INSERT INTO workout_sets ... VALUES` with `rows` rows of placeholders.
+fn insert_sets_sql(rows: usize) -> String {
+    const COLUMNS: usize = 9;
+    let mut sql = String::from(
+        "INSERT INTO workout_sets \
+         (entry_id, position, set_type, reps, weight_g, rpe_halves, duration_s, distance_m, record) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMNS + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 impl Database {
     /// One page of the user's workouts, newest first, after `before` (keyset
-    /// paging: stable while rows are added, and an index range scan).
+    /// paging: stable while rows are added, and an index range scan), each
+    /// with its entries and sets.
     pub async fn list_workouts(
         &self,
         user_id: i64,
@@ -77,27 +284,27 @@ impl Database {
         size: PageSize,
     ) -> Result<WorkoutPage, AppError> {
         const SQL: &str = concat!(
-            "SELECT ",
-            columns!(),
-            " FROM workouts WHERE user_id = $1 AND (date, id) < ($2, $3) \
-             ORDER BY date DESC, id DESC LIMIT $4"
+            "WITH page AS (SELECT id, date, start_minute, title, duration_minutes, notes \
+             FROM workouts WHERE user_id = $1 AND (date, id) < ($2, $3) \
+             ORDER BY date DESC, id DESC LIMIT $4) ",
+            joined_read!()
         );
         let limit = i64::from(size.get());
         let (date, id) = match before {
             Some(cursor) => (cursor.date, cursor.id),
             None => (Date::MAX, i64::MAX),
         };
-        let rows: Vec<WorkoutRow> = on_pool!(self, pool => {
+        let rows: Vec<JoinedRow> = on_pool!(self, pool => {
             sqlx::query_as(SQL)
                 .bind(user_id)
                 .bind(date)
                 .bind(id)
-                // One extra row tells whether there is a next page.
+                // One extra workout tells whether there is a next page.
                 .bind(limit + 1)
                 .fetch_all(pool)
                 .await
         })?;
-        let mut workouts: Vec<Workout> = rows.into_iter().map(WorkoutRow::into_workout).collect();
+        let mut workouts = assemble(rows);
         let next = (workouts.len() as i64 > limit).then(|| {
             workouts.truncate(limit as usize);
             PageCursor::after(workouts.last().expect("a full page has a last row")).encode()
@@ -107,60 +314,115 @@ impl Database {
 
     pub async fn find_workout(&self, user_id: i64, id: i64) -> Result<Option<Workout>, AppError> {
         const SQL: &str = concat!(
-            "SELECT ",
-            columns!(),
-            " FROM workouts WHERE id = $1 AND user_id = $2"
+            "WITH page AS (SELECT id, date, start_minute, title, duration_minutes, notes \
+             FROM workouts WHERE id = $1 AND user_id = $2) ",
+            joined_read!()
         );
-        let row: Option<WorkoutRow> = on_pool!(self, pool => {
+        let rows: Vec<JoinedRow> = on_pool!(self, pool => {
             sqlx::query_as(SQL)
                 .bind(id)
                 .bind(user_id)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await
         })?;
-        Ok(row.map(WorkoutRow::into_workout))
+        Ok(assemble(rows).pop())
     }
 
+    /// The user's latest workout with this title (any case), for "repeat
+    /// last"; `None` when there is none or the title is blank.
+    pub async fn last_workout_titled(
+        &self,
+        user_id: i64,
+        title: &str,
+    ) -> Result<Option<Workout>, AppError> {
+        const SQL: &str = concat!(
+            "WITH page AS (SELECT id, date, start_minute, title, duration_minutes, notes \
+             FROM workouts WHERE user_id = $1 AND lower(title) = lower($2) AND title <> '' \
+             ORDER BY date DESC, id DESC LIMIT 1) ",
+            joined_read!()
+        );
+        let rows: Vec<JoinedRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(user_id)
+                .bind(title.trim())
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(assemble(rows).pop())
+    }
+
+    /// Stores a new workout with its entries and sets in one transaction.
     pub async fn create_workout(
         &self,
         user_id: i64,
         workout: &NewWorkout,
     ) -> Result<Workout, AppError> {
-        const SQL: &str = concat!(
-            "INSERT INTO workouts (date, kind, duration_minutes, distance_m, sets, reps, weight_g, notes, user_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
-            columns!()
-        );
-        let row: WorkoutRow = on_pool!(self, pool => {
-            bind_fields!(sqlx::query_as(SQL), workout)
+        let created = on_pool!(self, pool => {
+            let created: Result<Workout, sqlx::Error> = async {
+                let mut tx = pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO workouts (user_id, date, start_minute, title, duration_minutes, notes) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
                 .bind(user_id)
-                .fetch_one(pool)
-                .await
+                .bind(workout.date)
+                .bind(workout.start_minute.map(i64::from))
+                .bind(&workout.title)
+                .bind(workout.duration_minutes.map(i64::from))
+                .bind(&workout.notes)
+                .fetch_one(&mut *tx)
+                .await?;
+                let entries = write_entries!(tx, user_id, id, workout);
+                tx.commit().await?;
+                Ok(Workout::new(header_of(id, workout), entries))
+            }
+            .await;
+            created
         })?;
-        Ok(row.into_workout())
+        Ok(created)
     }
 
-    /// Replaces every field; `None` when the user has no workout with this id.
+    /// Replaces every field and every entry; `None` when the user has no
+    /// workout with this id.
     pub async fn update_workout(
         &self,
         user_id: i64,
         id: i64,
         workout: &NewWorkout,
     ) -> Result<Option<Workout>, AppError> {
-        const SQL: &str = concat!(
-            "UPDATE workouts SET date = $1, kind = $2, duration_minutes = $3, distance_m = $4, \
-             sets = $5, reps = $6, weight_g = $7, notes = $8 \
-             WHERE id = $9 AND user_id = $10 RETURNING ",
-            columns!()
-        );
-        let row: Option<WorkoutRow> = on_pool!(self, pool => {
-            bind_fields!(sqlx::query_as(SQL), workout)
+        let updated = on_pool!(self, pool => {
+            let updated: Result<Option<Workout>, sqlx::Error> = async {
+                let mut tx = pool.begin().await?;
+                let found: Option<i64> = sqlx::query_scalar(
+                    "UPDATE workouts SET date = $1, start_minute = $2, title = $3, \
+                     duration_minutes = $4, notes = $5 WHERE id = $6 AND user_id = $7 RETURNING id",
+                )
+                .bind(workout.date)
+                .bind(workout.start_minute.map(i64::from))
+                .bind(&workout.title)
+                .bind(workout.duration_minutes.map(i64::from))
+                .bind(&workout.notes)
                 .bind(id)
                 .bind(user_id)
-                .fetch_optional(pool)
-                .await
+                .fetch_optional(&mut *tx)
+                .await?;
+                if found.is_none() {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                sqlx::query("DELETE FROM workout_entries WHERE workout_id = $1 AND user_id = $2")
+                    .bind(id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let entries = write_entries!(tx, user_id, id, workout);
+                tx.commit().await?;
+                Ok(Some(Workout::new(header_of(id, workout), entries)))
+            }
+            .await;
+            updated
         })?;
-        Ok(row.map(WorkoutRow::into_workout))
+        Ok(updated)
     }
 
     /// True when a workout was deleted, false when the user has none with this id.
@@ -176,13 +438,25 @@ impl Database {
         Ok(deleted > 0)
     }
 
+    /// Deletes every workout of the user and their own exercises (the seed
+    /// command's reset).
     pub async fn delete_workouts_of(&self, user_id: i64) -> Result<u64, AppError> {
         Ok(on_pool!(self, pool => {
-            sqlx::query("DELETE FROM workouts WHERE user_id = $1")
-                .bind(user_id)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            let deleted: Result<u64, sqlx::Error> = async {
+                let mut tx = pool.begin().await?;
+                let done = sqlx::query("DELETE FROM workouts WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM exercises WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+            .await;
+            deleted
         })?)
     }
 
@@ -216,5 +490,16 @@ impl Database {
             u32::try_from(total).unwrap_or(u32::MAX),
             &days,
         ))
+    }
+}
+
+fn header_of(id: i64, workout: &NewWorkout) -> WorkoutHeader {
+    WorkoutHeader {
+        id,
+        date: workout.date,
+        start_minute: workout.start_minute,
+        title: workout.title.clone(),
+        duration_minutes: workout.duration_minutes,
+        notes: workout.notes.clone(),
     }
 }

@@ -1,26 +1,111 @@
 //! Workouts as browser and server share them, and the form input parsed into
 //! values that are valid by construction: a [`NewWorkout`] cannot hold a
 //! negative distance or a date in the next century.
+//!
+//! - `model.rs`: exercises, entries and sets, records and the e1RM formula;
+//! - `units.rs`: kg or lb, km or mi, and their exact conversions;
+//! - `draft.rs`: the logging form and its parse into a [`NewWorkout`];
+//! - this file: the workout itself, the one-exercise form of the first API
+//!   ([`WorkoutForm`]), paging and the dashboard's calendar figures.
+
+pub mod draft;
+pub mod model;
+pub mod units;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month, Weekday};
 
+pub use draft::{EntryDraft, NewEntry, NewWorkout, SetDraft, WorkoutDraft};
+pub use model::{
+    Bests, Entry, Exercise, ExerciseType, LoggedSet, RecordKind, Rpe, SetKind, SetValues,
+};
+pub use units::{DistanceUnit, Units, WeightUnit};
+
 use crate::error::AppError;
 
-/// One logged workout, as the owner sees it. Distances and weights are whole
-/// metres and grams, so no floating-point value is ever stored or compared.
+/// One logged workout, as the owner sees it: its exercise entries in order,
+/// each with its sets. Weights, distances and times are whole grams, metres
+/// and seconds, so no floating-point value is ever stored or compared.
+///
+/// `kind`, `sets`, `reps`, `weight_g` and `distance_m` describe the first
+/// entry the way the one-exercise API always has (see [`Workout::new`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workout {
     pub id: i64,
     #[serde(with = "iso_date")]
     pub date: Date,
-    pub kind: String,
+    /// `HH:MM`, when given.
+    #[serde(with = "clock_time")]
+    pub start_time: Option<u16>,
+    pub title: String,
     pub duration_minutes: Option<u16>,
-    pub distance_m: Option<u32>,
-    pub sets: Option<u16>,
-    pub reps: Option<u16>,
-    pub weight_g: Option<u32>,
     pub notes: String,
+    pub entries: Vec<Entry>,
+    /// The first entry's exercise.
+    pub kind: String,
+    /// The first entry's number of sets; `None` when it is one set without
+    /// reps or weight (a run) or has no sets.
+    pub sets: Option<u16>,
+    /// The first set's reps.
+    pub reps: Option<u16>,
+    /// The first set's weight.
+    pub weight_g: Option<u32>,
+    /// The first entry's distance, all its sets together.
+    pub distance_m: Option<u32>,
+}
+
+/// A workout's own fields, before its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkoutHeader {
+    pub id: i64,
+    pub date: Date,
+    pub start_minute: Option<u16>,
+    pub title: String,
+    pub duration_minutes: Option<u16>,
+    pub notes: String,
+}
+
+impl Workout {
+    /// The workout with its flat fields derived from the first entry.
+    pub fn new(header: WorkoutHeader, entries: Vec<Entry>) -> Self {
+        let first = entries.first();
+        let sets: Vec<&SetValues> = first
+            .map(|entry| entry.sets.iter().map(|set| &set.values).collect())
+            .unwrap_or_default();
+        let one_effort = sets.len() == 1 && sets[0].reps.is_none() && sets[0].weight_g.is_none();
+        let distance: u32 = sets.iter().filter_map(|set| set.distance_m).sum();
+        Self {
+            kind: first
+                .map(|entry| entry.exercise.name.clone())
+                .unwrap_or_default(),
+            sets: (!sets.is_empty() && !one_effort)
+                .then(|| u16::try_from(sets.len()).unwrap_or(u16::MAX)),
+            reps: sets.first().and_then(|set| set.reps),
+            weight_g: sets.first().and_then(|set| set.weight_g),
+            distance_m: (distance > 0).then_some(distance),
+            id: header.id,
+            date: header.date,
+            start_time: header.start_minute,
+            title: header.title,
+            duration_minutes: header.duration_minutes,
+            notes: header.notes,
+            entries,
+        }
+    }
+
+    /// The title, or else the exercises' names: how the workout is named in lists.
+    pub fn display_title(&self) -> String {
+        if self.title.is_empty() {
+            let names: Vec<&str> = self
+                .entries
+                .iter()
+                .map(|e| e.exercise.name.as_str())
+                .collect();
+            names.join(", ")
+        } else {
+            self.title.clone()
+        }
+    }
 }
 
 /// One page of a user's workouts, newest first.
@@ -155,9 +240,10 @@ pub struct WorkoutForm {
     pub notes: Option<String>,
 }
 
-/// A workout that passed every rule, ready to store.
+/// The one-exercise form, parsed: what [`FlatWorkout::into_new`] turns into
+/// a workout of one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewWorkout {
+pub struct FlatWorkout {
     pub date: Date,
     pub kind: String,
     pub duration_minutes: Option<u16>,
@@ -168,7 +254,7 @@ pub struct NewWorkout {
     pub notes: String,
 }
 
-impl NewWorkout {
+impl FlatWorkout {
     /// A workout of `kind` on `date` with every measure unset and no notes.
     pub fn bare(date: Date, kind: &str) -> Self {
         Self {
@@ -217,6 +303,50 @@ impl NewWorkout {
     }
 }
 
+impl FlatWorkout {
+    /// The workout of one entry this form describes, as the migration to
+    /// entries carried every old row forward: `sets` becomes that many sets
+    /// of the reps and weight (a distance goes on the first); without a set
+    /// count, anything measured is one set, and a distance takes the
+    /// workout's duration too, so a run has a pace.
+    pub fn into_new(self) -> NewWorkout {
+        let sets = match self.sets {
+            Some(count) => (0..count)
+                .map(|index| SetValues {
+                    reps: self.reps,
+                    weight_g: self.weight_g,
+                    distance_m: self.distance_m.filter(|_| index == 0),
+                    ..SetValues::default()
+                })
+                .collect(),
+            None if self.reps.is_some() || self.weight_g.is_some() || self.distance_m.is_some() => {
+                vec![SetValues {
+                    reps: self.reps,
+                    weight_g: self.weight_g,
+                    distance_m: self.distance_m,
+                    duration_s: self
+                        .duration_minutes
+                        .filter(|_| self.distance_m.is_some())
+                        .map(|minutes| u32::from(minutes) * 60),
+                    ..SetValues::default()
+                }]
+            }
+            None => Vec::new(),
+        };
+        NewWorkout {
+            date: self.date,
+            start_minute: None,
+            title: String::new(),
+            duration_minutes: self.duration_minutes,
+            notes: self.notes,
+            entries: vec![NewEntry {
+                exercise: self.kind,
+                sets,
+            }],
+        }
+    }
+}
+
 fn parse_date(raw: &str, today: Date) -> Result<Date, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -231,7 +361,7 @@ fn parse_date(raw: &str, today: Date) -> Result<Date, AppError> {
             "The date cannot be in the future",
         ));
     }
-    if date < NewWorkout::EARLIEST {
+    if date < FlatWorkout::EARLIEST {
         return Err(AppError::invalid(
             "date",
             "The date must be in 1900 or later",
@@ -264,10 +394,13 @@ fn parse_kind(raw: &str) -> Result<String, AppError> {
             "Enter what kind of workout it was, like Run or Squat",
         ));
     }
-    if kind.chars().count() > NewWorkout::KIND_MAX_CHARS {
+    if kind.chars().count() > FlatWorkout::KIND_MAX_CHARS {
         return Err(AppError::invalid(
             "kind",
-            format!("Keep the kind to {} characters", NewWorkout::KIND_MAX_CHARS),
+            format!(
+                "Keep the kind to {} characters",
+                FlatWorkout::KIND_MAX_CHARS
+            ),
         ));
     }
     if kind.chars().any(char::is_control) {
@@ -282,12 +415,12 @@ fn parse_kind(raw: &str) -> Result<String, AppError> {
 fn parse_notes(raw: &str) -> Result<String, AppError> {
     // Browsers send CRLF line breaks from a textarea; store plain LF.
     let notes = raw.trim().replace("\r\n", "\n");
-    if notes.chars().count() > NewWorkout::NOTES_MAX_CHARS {
+    if notes.chars().count() > FlatWorkout::NOTES_MAX_CHARS {
         return Err(AppError::invalid(
             "notes",
             format!(
                 "Keep the notes to {} characters",
-                NewWorkout::NOTES_MAX_CHARS
+                FlatWorkout::NOTES_MAX_CHARS
             ),
         ));
     }
@@ -303,9 +436,15 @@ fn parse_notes(raw: &str) -> Result<String, AppError> {
     Ok(notes)
 }
 
-/// A label for each numeric field, for messages.
+/// A label for each numeric field, for messages (a set's field ends in its
+/// name: `entries[0][sets][1][reps]`).
 fn label(field: &str) -> &'static str {
-    match field {
+    let name = field
+        .rsplit('[')
+        .next()
+        .unwrap_or(field)
+        .trim_end_matches(']');
+    match name {
         "duration_minutes" => "The duration in minutes",
         "distance_km" => "The distance in km",
         "sets" => "The number of sets",
@@ -499,6 +638,31 @@ pub fn format_thousandths(value: u32) -> String {
     }
 }
 
+/// A start time crosses the wire as `HH:MM` (what `<input type=time>` reads).
+mod clock_time {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(
+        minute: &Option<u16>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match minute {
+            Some(minute) => serializer.serialize_str(&super::draft::format_clock_time(*minute)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u16>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|raw| {
+                super::draft::parse_clock_time(&raw).map_err(|_| D::Error::custom("expected HH:MM"))
+            })
+            .transpose()
+    }
+}
+
 /// Dates cross the wire as `YYYY-MM-DD`, which is also what `<input type=date>`
 /// reads and writes.
 mod iso_date {
@@ -536,14 +700,14 @@ mod tests {
     }
 
     fn field_of(form: &WorkoutForm) -> Option<String> {
-        NewWorkout::parse(form, TODAY)
+        FlatWorkout::parse(form, TODAY)
             .err()
             .and_then(|err| err.field().map(str::to_owned))
     }
 
     #[test]
     fn a_valid_form_is_normalised() {
-        let workout = NewWorkout::parse(&form(), TODAY).unwrap();
+        let workout = FlatWorkout::parse(&form(), TODAY).unwrap();
         assert_eq!(workout.date, date!(2026 - 11 - 20));
         assert_eq!(workout.kind, "Run");
         assert_eq!(workout.duration_minutes, Some(42));
@@ -609,7 +773,7 @@ mod tests {
         f.distance_km = Some("1000".into());
         f.weight_kg = Some(".5".into());
         f.notes = Some("ü".repeat(1000));
-        let workout = NewWorkout::parse(&f, TODAY).unwrap();
+        let workout = FlatWorkout::parse(&f, TODAY).unwrap();
         assert_eq!(workout.distance_m, Some(1_000_000));
         assert_eq!(workout.weight_g, Some(500));
     }
@@ -746,21 +910,112 @@ mod tests {
     }
 
     #[test]
-    fn workouts_serialise_dates_as_iso_strings() {
-        let workout = Workout {
+    fn workouts_serialise_dates_and_times_as_iso_strings() {
+        let run = Entry {
+            exercise: Exercise {
+                id: 41,
+                name: "Run".into(),
+                exercise_type: ExerciseType::DistanceDuration,
+                own: false,
+            },
+            sets: vec![LoggedSet {
+                values: SetValues {
+                    distance_m: Some(5000),
+                    duration_s: Some(1500),
+                    ..SetValues::default()
+                },
+                record: Some(RecordKind::Distance),
+            }],
+        };
+        let header = WorkoutHeader {
             id: 1,
             date: date!(2026 - 11 - 03),
-            kind: "Run".into(),
+            start_minute: Some(7 * 60 + 5),
+            title: String::new(),
             duration_minutes: None,
-            distance_m: Some(5000),
-            sets: None,
-            reps: None,
-            weight_g: None,
             notes: String::new(),
         };
+        let workout = Workout::new(header, vec![run]);
         let json = serde_json::to_value(&workout).unwrap();
         assert_eq!(json["date"], "2026-11-03");
+        assert_eq!(json["start_time"], "07:05");
+        assert_eq!(json["entries"][0]["sets"][0]["distance_m"], 5000);
+        assert_eq!(json["entries"][0]["sets"][0]["record"], "distance");
         assert_eq!(serde_json::from_value::<Workout>(json).unwrap(), workout);
+    }
+
+    /// The one-exercise form becomes one entry and reads back with the same
+    /// flat fields.
+    #[test]
+    fn a_flat_form_round_trips_through_one_entry() {
+        let cases = [
+            (Some("5"), Some("5"), Some("100"), None, Some(5)),
+            (None, None, None, Some("5.5"), None),
+            (None, Some("10"), None, None, Some(1)),
+            (Some("3"), None, None, None, Some(3)),
+            (None, None, None, None, None),
+        ];
+        for (sets, reps, weight, distance, flat_sets) in cases {
+            let form = WorkoutForm {
+                date: "2026-11-20".into(),
+                kind: "Squat".into(),
+                duration_minutes: Some("30".into()),
+                sets: sets.map(Into::into),
+                reps: reps.map(Into::into),
+                weight_kg: weight.map(Into::into),
+                distance_km: distance.map(Into::into),
+                notes: None,
+            };
+            let flat = FlatWorkout::parse(&form, TODAY).unwrap();
+            let new = flat.clone().into_new();
+            let entries = new
+                .entries
+                .iter()
+                .map(|entry| Entry {
+                    exercise: Exercise {
+                        id: 1,
+                        name: entry.exercise.clone(),
+                        exercise_type: ExerciseType::WeightReps,
+                        own: true,
+                    },
+                    sets: entry
+                        .sets
+                        .iter()
+                        .map(|values| LoggedSet {
+                            values: *values,
+                            record: None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            let header = WorkoutHeader {
+                id: 1,
+                date: new.date,
+                start_minute: None,
+                title: new.title,
+                duration_minutes: new.duration_minutes,
+                notes: new.notes,
+            };
+            let back = Workout::new(header, entries);
+            assert_eq!(
+                (
+                    back.kind.as_str(),
+                    back.sets,
+                    back.reps,
+                    back.weight_g,
+                    back.distance_m
+                ),
+                (
+                    flat.kind.as_str(),
+                    flat_sets,
+                    flat.reps,
+                    flat.weight_g,
+                    flat.distance_m
+                ),
+                "{form:?}"
+            );
+            assert_eq!(back.duration_minutes, Some(30));
+        }
     }
 
     mod properties {
@@ -797,20 +1052,20 @@ mod tests {
         /// tomorrow, any kind and notes within their limits, any number in
         /// range or none.
         fn valid_form() -> impl Strategy<Value = WorkoutForm> {
-            let days = (TODAY.next_day().unwrap() - NewWorkout::EARLIEST).whole_days();
+            let days = (TODAY.next_day().unwrap() - FlatWorkout::EARLIEST).whole_days();
             (
                 (0..=days).prop_map(|back| {
                     (TODAY.next_day().unwrap() - Duration::days(back)).to_string()
                 }),
                 "[A-Za-z0-9][A-Za-z0-9 ()/-]{0,39}",
                 (
-                    whole(u32::from(NewWorkout::MAX_MINUTES)),
-                    thousandths(NewWorkout::MAX_KM),
-                    whole(u32::from(NewWorkout::MAX_SETS)),
+                    whole(u32::from(FlatWorkout::MAX_MINUTES)),
+                    thousandths(FlatWorkout::MAX_KM),
+                    whole(u32::from(FlatWorkout::MAX_SETS)),
                 ),
                 (
-                    whole(u32::from(NewWorkout::MAX_REPS)),
-                    thousandths(NewWorkout::MAX_KG),
+                    whole(u32::from(FlatWorkout::MAX_REPS)),
+                    thousandths(FlatWorkout::MAX_KG),
                 ),
                 proptest::option::of("[^\\p{Cc}]{0,300}(\n[^\\p{Cc}]{0,300}){0,2}"),
             )
@@ -868,7 +1123,7 @@ mod tests {
             /// really reaches every field.
             #[test]
             fn any_valid_workout_form_parses(form in valid_form()) {
-                prop_assert!(NewWorkout::parse(&form, TODAY).is_ok(), "{:?}", form);
+                prop_assert!(FlatWorkout::parse(&form, TODAY).is_ok(), "{:?}", form);
             }
 
             /// A valid form with one field, any one, set to a hostile value is
@@ -882,19 +1137,19 @@ mod tests {
                 value in hostile(),
             ) {
                 set_field(&mut form, field, value);
-                match NewWorkout::parse(&form, TODAY) {
+                match FlatWorkout::parse(&form, TODAY) {
                     Ok(w) => {
                         let kind_chars = w.kind.chars().count();
-                        prop_assert!((1..=NewWorkout::KIND_MAX_CHARS).contains(&kind_chars));
+                        prop_assert!((1..=FlatWorkout::KIND_MAX_CHARS).contains(&kind_chars));
                         prop_assert!(!w.kind.chars().any(char::is_control));
-                        prop_assert!(w.notes.chars().count() <= NewWorkout::NOTES_MAX_CHARS);
+                        prop_assert!(w.notes.chars().count() <= FlatWorkout::NOTES_MAX_CHARS);
                         prop_assert!(!w.notes.contains('\0'));
-                        prop_assert!(w.date >= NewWorkout::EARLIEST && w.date <= TODAY.next_day().unwrap());
-                        prop_assert!(w.duration_minutes.is_none_or(|m| (1..=NewWorkout::MAX_MINUTES).contains(&m)));
-                        prop_assert!(w.distance_m.is_none_or(|m| (1..=NewWorkout::MAX_KM * 1000).contains(&m)));
-                        prop_assert!(w.sets.is_none_or(|n| (1..=NewWorkout::MAX_SETS).contains(&n)));
-                        prop_assert!(w.reps.is_none_or(|n| (1..=NewWorkout::MAX_REPS).contains(&n)));
-                        prop_assert!(w.weight_g.is_none_or(|g| (1..=NewWorkout::MAX_KG * 1000).contains(&g)));
+                        prop_assert!(w.date >= FlatWorkout::EARLIEST && w.date <= TODAY.next_day().unwrap());
+                        prop_assert!(w.duration_minutes.is_none_or(|m| (1..=FlatWorkout::MAX_MINUTES).contains(&m)));
+                        prop_assert!(w.distance_m.is_none_or(|m| (1..=FlatWorkout::MAX_KM * 1000).contains(&m)));
+                        prop_assert!(w.sets.is_none_or(|n| (1..=FlatWorkout::MAX_SETS).contains(&n)));
+                        prop_assert!(w.reps.is_none_or(|n| (1..=FlatWorkout::MAX_REPS).contains(&n)));
+                        prop_assert!(w.weight_g.is_none_or(|g| (1..=FlatWorkout::MAX_KG * 1000).contains(&g)));
                     }
                     Err(err) => {
                         prop_assert_eq!(err.status(), 422);

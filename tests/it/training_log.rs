@@ -1,0 +1,498 @@
+//! The training log over HTTP against the real app: whole workouts of
+//! exercise entries and sets, records, the catalogue, units, "repeat last",
+//! and that every new endpoint touches only the caller's rows.
+
+use serde_json::{Value, json};
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::common::{Backend, Deployment, TestApp};
+
+fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// A form of owned pairs, as the logging form sends it.
+type Form = Vec<(String, String)>;
+
+fn field(name: impl Into<String>, value: impl Into<String>) -> (String, String) {
+    (name.into(), value.into())
+}
+
+/// Lower A: squat (a warm-up, then 100, 105, 110) and Romanian deadlift
+/// (three sets of 8 at 80), `days_ago` days ago.
+fn lower_a(days_ago: i64, top_kg: &str) -> Form {
+    let mut form = vec![
+        field("date", (today() - Duration::days(days_ago)).to_string()),
+        field("title", "Lower A"),
+        field("start_time", "18:04"),
+        field("duration_minutes", "65"),
+        field("entries[0][exercise]", "squat"),
+        field("entries[0][sets][0][kind]", "warmup"),
+        field("entries[0][sets][0][reps]", "8"),
+        field("entries[0][sets][0][weight]", "60"),
+        field("entries[0][sets][1][reps]", "5"),
+        field("entries[0][sets][1][weight]", "100"),
+        field("entries[0][sets][2][reps]", "5"),
+        field("entries[0][sets][2][weight]", "105"),
+        field("entries[0][sets][3][reps]", "5"),
+        field("entries[0][sets][3][weight]", top_kg),
+        field("entries[0][sets][3][rpe]", "8.5"),
+        field("entries[1][exercise]", "Romanian Deadlift"),
+    ];
+    for set in 0..3 {
+        form.push(field(format!("entries[1][sets][{set}][reps]"), "8"));
+        form.push(field(format!("entries[1][sets][{set}][weight]"), "80"));
+    }
+    form
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    form: &[(String, String)],
+    cookie: &str,
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post_form(path, &pairs, Some(cookie)).await
+}
+
+async fn ok_json(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Each set of one entry as `[kind, reps, weight_g, rpe, record]`.
+fn sets_of(workout: &Value, entry: usize) -> Vec<Value> {
+    workout["entries"][entry]["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!([s["kind"], s["reps"], s["weight_g"], s["rpe"], s["record"]]))
+        .collect()
+}
+
+async fn a_whole_workout_is_logged_read_back_and_its_records_marked(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("lifter@example.com").await;
+
+    let first = ok_json(post(&app, "/api/workouts/save", &lower_a(7, "110"), &cookie).await).await;
+    assert_eq!(first["title"], "Lower A");
+    assert_eq!(first["start_time"], "18:04");
+    assert_eq!(
+        first["entries"][0]["exercise"]["name"], "Squat",
+        "the catalogue's spelling"
+    );
+    assert_eq!(first["entries"][0]["exercise"]["own"], false);
+    assert_eq!(
+        sets_of(&first, 0),
+        [
+            json!(["warmup", 8, 60_000, null, null]),
+            json!(["normal", 5, 100_000, null, "e1rm"]),
+            json!(["normal", 5, 105_000, null, "e1rm"]),
+            json!(["normal", 5, 110_000, 17, "e1rm"]),
+        ],
+        "every set that beat the ones before it; warm-ups never"
+    );
+    assert_eq!(
+        sets_of(&first, 1)[0],
+        json!(["normal", 8, 80_000, null, "e1rm"])
+    );
+    assert_eq!(
+        sets_of(&first, 1)[1][4],
+        Value::Null,
+        "equal is not a record"
+    );
+    // The flat fields of the first API describe the first entry.
+    assert_eq!(
+        json!([
+            first["kind"],
+            first["sets"],
+            first["reps"],
+            first["weight_g"]
+        ]),
+        json!(["Squat", 4, 8, 60_000])
+    );
+    let id = first["id"].to_string();
+    let got = ok_json(post(&app, "/api/workouts/get", &[field("id", &id)], &cookie).await).await;
+    assert_eq!(got, first, "what was answered is what was stored");
+
+    // A week later: 105 is no record; 112.5 is.
+    let second =
+        ok_json(post(&app, "/api/workouts/save", &lower_a(0, "112.5"), &cookie).await).await;
+    let records: Vec<Value> = sets_of(&second, 0).iter().map(|s| s[4].clone()).collect();
+    assert_eq!(
+        records,
+        [json!(null), json!(null), json!(null), json!("e1rm")]
+    );
+    assert!(sets_of(&second, 1).iter().all(|s| s[4].is_null()));
+
+    // Editing replaces every entry and keeps the id.
+    let mut edited = lower_a(7, "110");
+    edited.retain(|(k, _)| !k.starts_with("entries[1]"));
+    edited.push(field("id", &id));
+    edited.push(field("entries[0][sets][1][kind]", "failure"));
+    let saved = ok_json(post(&app, "/api/workouts/save", &edited, &cookie).await).await;
+    assert_eq!(saved["id"], first["id"]);
+    assert_eq!(saved["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(sets_of(&saved, 0)[1][0], "failure");
+    assert_eq!(deployment.count_rows("workout_entries").await, 3);
+    assert_eq!(deployment.count_rows("workout_sets").await, 4 + 7);
+
+    // Deleting a workout deletes its entries and sets.
+    let res = post(&app, "/api/workouts/delete", &[field("id", &id)], &cookie).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(deployment.count_rows("workout_entries").await, 2);
+    assert_eq!(deployment.count_rows("workout_sets").await, 7);
+    app.shutdown().await;
+}
+
+async fn cardio_and_bodyweight_sets_set_their_own_records(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("runner@example.com").await;
+    let session = |days_ago: i64, km: &str, time: &str, pull_ups: &str| {
+        vec![
+            field("date", (today() - Duration::days(days_ago)).to_string()),
+            field("entries[0][exercise]", "Run"),
+            field("entries[0][sets][0][distance]", km),
+            field("entries[0][sets][0][duration]", time),
+            field("entries[1][exercise]", "pull-up"),
+            field("entries[1][sets][0][reps]", pull_ups),
+        ]
+    };
+    let first = ok_json(
+        post(
+            &app,
+            "/api/workouts/save",
+            &session(2, "5", "25:00", "8"),
+            &cookie,
+        )
+        .await,
+    )
+    .await;
+    let set = &first["entries"][0]["sets"][0];
+    assert_eq!(
+        (set["distance_m"].as_i64(), set["duration_s"].as_i64()),
+        (Some(5000), Some(1500))
+    );
+    assert_eq!(set["record"], "distance");
+    assert_eq!(first["entries"][1]["sets"][0]["record"], "reps");
+    let faster = ok_json(
+        post(
+            &app,
+            "/api/workouts/save",
+            &session(1, "5", "24:30", "8"),
+            &cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(faster["entries"][0]["sets"][0]["record"], "pace");
+    assert_eq!(faster["entries"][1]["sets"][0]["record"], Value::Null);
+    let longer = ok_json(
+        post(
+            &app,
+            "/api/workouts/save",
+            &session(0, "10", "1:00:00", "9"),
+            &cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(longer["entries"][0]["sets"][0]["record"], "distance");
+    assert_eq!(longer["entries"][1]["sets"][0]["record"], "reps");
+    app.shutdown().await;
+}
+
+async fn units_are_a_preference_and_values_are_stored_canonically(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("pounds@example.com").await;
+    let units = ok_json(post(&app, "/api/account/units", &[], &cookie).await).await;
+    assert_eq!(units, json!({"weight": "kg", "distance": "km"}));
+    let res = post(
+        &app,
+        "/api/account/set_units",
+        &[
+            field("weight_unit", "lb"),
+            field("distance_unit", "furlong"),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("distance_unit"));
+    let units = ok_json(
+        post(
+            &app,
+            "/api/account/set_units",
+            &[field("weight_unit", "lb"), field("distance_unit", "mi")],
+            &cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(units, json!({"weight": "lb", "distance": "mi"}));
+
+    // Values without a unit are read in the user's; a form may name its own.
+    let form = vec![
+        field("date", today().to_string()),
+        field("entries[0][exercise]", "Bench Press"),
+        field("entries[0][sets][0][reps]", "5"),
+        field("entries[0][sets][0][weight]", "225"),
+        field("entries[1][exercise]", "Run"),
+        field("entries[1][sets][0][distance]", "3.1"),
+    ];
+    let saved = ok_json(post(&app, "/api/workouts/save", &form, &cookie).await).await;
+    assert_eq!(saved["entries"][0]["sets"][0]["weight_g"], 102_058);
+    assert_eq!(saved["entries"][1]["sets"][0]["distance_m"], 4_989);
+    let mut in_kg = form.clone();
+    in_kg.push(field("weight_unit", "kg"));
+    let saved = ok_json(post(&app, "/api/workouts/save", &in_kg, &cookie).await).await;
+    assert_eq!(saved["entries"][0]["sets"][0]["weight_g"], 225_000);
+    app.shutdown().await;
+}
+
+async fn names_match_the_catalogue_in_any_case_and_new_ones_become_the_users_own(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let ann = app.signed_up_cookie("ann@example.com").await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    let catalogue = ok_json(post(&app, "/api/workouts/exercises", &[], &ann).await).await;
+    let common = catalogue.as_array().unwrap().len();
+    assert!(common >= 40, "{common} common exercises");
+    assert!(
+        catalogue
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["own"] == false)
+    );
+
+    let form = vec![
+        field("date", today().to_string()),
+        field("entries[0][exercise]", "  BENCH PRESS "),
+        field("entries[0][sets][0][reps]", "5"),
+        field("entries[1][exercise]", "Zercher Squat"),
+        field("entries[1][sets][0][reps]", "5"),
+        field("entries[1][sets][0][weight]", "60"),
+        field("entries[2][exercise]", "zercher squat"),
+    ];
+    let saved = ok_json(post(&app, "/api/workouts/save", &form, &ann).await).await;
+    let names: Vec<&Value> = saved["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["exercise"]["name"])
+        .collect();
+    assert_eq!(names, ["Bench Press", "Zercher Squat", "Zercher Squat"]);
+    assert_eq!(
+        saved["entries"][1]["exercise"]["exercise_type"],
+        "weight_reps"
+    );
+    assert_eq!(saved["entries"][1]["exercise"]["own"], true);
+    assert_eq!(
+        saved["entries"][1]["exercise"]["id"],
+        saved["entries"][2]["exercise"]["id"]
+    );
+
+    let added = ok_json(
+        post(
+            &app,
+            "/api/workouts/add_exercise",
+            &[
+                field("name", "ZERCHER SQUAT"),
+                field("exercise_type", "duration"),
+            ],
+            &ann,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(added, saved["entries"][1]["exercise"], "the existing one");
+    let res = post(
+        &app,
+        "/api/workouts/add_exercise",
+        &[
+            field("name", "Sled Push"),
+            field("exercise_type", "sideways"),
+        ],
+        &ann,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("exercise_type"));
+    let sled = ok_json(
+        post(
+            &app,
+            "/api/workouts/add_exercise",
+            &[
+                field("name", "Sled Push"),
+                field("exercise_type", "distance_duration"),
+            ],
+            &ann,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(sled["own"], true);
+    let anns = ok_json(post(&app, "/api/workouts/exercises", &[], &ann).await).await;
+    assert_eq!(anns.as_array().unwrap().len(), common + 2);
+    // Bob's catalogue has none of Ann's; his "Zercher Squat" is his own.
+    let bobs = ok_json(post(&app, "/api/workouts/exercises", &[], &bob).await).await;
+    assert_eq!(bobs.as_array().unwrap().len(), common);
+    let bobs_saved = ok_json(post(&app, "/api/workouts/save", &form, &bob).await).await;
+    assert_ne!(
+        bobs_saved["entries"][1]["exercise"]["id"],
+        saved["entries"][1]["exercise"]["id"]
+    );
+    app.shutdown().await;
+}
+
+async fn repeat_last_finds_the_latest_workout_with_the_title(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let ann = app.signed_up_cookie("ann@example.com").await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    ok_json(post(&app, "/api/workouts/save", &lower_a(9, "100"), &ann).await).await;
+    let latest = ok_json(post(&app, "/api/workouts/save", &lower_a(2, "107.5"), &ann).await).await;
+    let last = ok_json(
+        post(
+            &app,
+            "/api/workouts/last",
+            &[field("title", "lower a")],
+            &ann,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(last, latest);
+    let none = ok_json(
+        post(
+            &app,
+            "/api/workouts/last",
+            &[field("title", "Upper B")],
+            &ann,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(none, Value::Null);
+    let blank = ok_json(post(&app, "/api/workouts/last", &[field("title", " ")], &ann).await).await;
+    assert_eq!(blank, Value::Null);
+    let bobs = ok_json(
+        post(
+            &app,
+            "/api/workouts/last",
+            &[field("title", "Lower A")],
+            &bob,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(bobs, Value::Null, "not another user's");
+    app.shutdown().await;
+}
+
+async fn invalid_sets_are_named_by_their_box_and_nothing_is_stored(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("careful@example.com").await;
+    let cases = [
+        ("entries[0][sets][2][weight]", "-5"),
+        ("entries[0][sets][3][rpe]", "11"),
+        ("entries[0][sets][1][reps]", "many"),
+        ("entries[1][exercise]", "\u{7}bell"),
+        ("start_time", "25:00"),
+        ("weight_unit", "stone"),
+    ];
+    let before = deployment.snapshot().await;
+    for (name, value) in cases {
+        let mut form = lower_a(0, "110");
+        form.retain(|(k, _)| k != name);
+        form.push(field(name, value));
+        let res = post(&app, "/api/workouts/save", &form, &cookie).await;
+        assert_eq!(res.status(), 422, "{name}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["InvalidField"]["field"], name, "{body}");
+    }
+    let res = post(
+        &app,
+        "/api/workouts/save",
+        &[field("date", today().to_string())],
+        &cookie,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("entries"));
+    assert_eq!(deployment.snapshot().await, before, "nothing stored");
+    app.shutdown().await;
+}
+
+async fn another_users_workout_cannot_be_saved_over_or_repeated(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let ann = app.signed_up_cookie("ann@example.com").await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    let anns = ok_json(post(&app, "/api/workouts/save", &lower_a(1, "100"), &ann).await).await;
+    let before = deployment.snapshot().await;
+    for id in [anns["id"].to_string(), "999999".to_owned()] {
+        let mut form = lower_a(0, "200");
+        form.push(field("id", &id));
+        let res = post(&app, "/api/workouts/save", &form, &bob).await;
+        assert_eq!(res.status(), 404, "save over {id}");
+    }
+    assert_eq!(deployment.snapshot().await, before);
+    for path in [
+        "/api/workouts/save",
+        "/api/workouts/last",
+        "/api/workouts/exercises",
+        "/api/workouts/add_exercise",
+        "/api/account/units",
+        "/api/account/set_units",
+    ] {
+        let form = lower_a(0, "100");
+        let mut pairs: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.extend([
+            ("name", "Sled"),
+            ("exercise_type", "duration"),
+            ("weight_unit", "lb"),
+            ("distance_unit", "mi"),
+        ]);
+        let res = app.post_form(path, &pairs, None).await;
+        assert_eq!(res.status(), 401, "{path} anonymously");
+    }
+    app.shutdown().await;
+}
+
+/// With JavaScript off the logging form is a plain post of indexed fields:
+/// it stores the workout and sends the browser back to the dashboard.
+async fn the_logging_form_works_as_a_plain_post(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("nojs@example.com").await;
+    let form = lower_a(0, "100");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = app
+        .plain_form_post("/api/workouts/save", "/dashboard", &pairs, Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/dashboard");
+    assert_eq!(deployment.count_rows("workout_sets").await, 7);
+    app.shutdown().await;
+}
+
+crate::on_both_databases!(
+    a_whole_workout_is_logged_read_back_and_its_records_marked,
+    cardio_and_bodyweight_sets_set_their_own_records,
+    units_are_a_preference_and_values_are_stored_canonically,
+    names_match_the_catalogue_in_any_case_and_new_ones_become_the_users_own,
+    repeat_last_finds_the_latest_workout_with_the_title,
+    invalid_sets_are_named_by_their_box_and_nothing_is_stored,
+    another_users_workout_cannot_be_saved_over_or_repeated,
+    the_logging_form_works_as_a_plain_post,
+);
