@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod transfer;
 pub mod ui;
 pub mod workouts;
 

@@ -23,6 +23,27 @@ use crate::error::AppError;
 /// The largest request body the app accepts: its biggest form (a workout with
 /// 1,000 characters of notes) is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest file an import takes (20 MB), and the path it is posted to.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+pub const UPLOAD_PATH: &str = "/api/import";
+/// How long an upload may take at the least: 20 MB over a slow phone
+/// connection takes longer than a form.
+const MIN_UPLOAD_TIME: Duration = Duration::from_secs(120);
+
+/// The most body bytes and time a request may take: an import's file and
+/// the rest of its form, or a form. Only a request with a cookie (it may be
+/// logged in) may send a file: an anonymous one is held to a form's size, so
+/// nobody can make the server buffer 20 MB without an account.
+fn body_limits(parts: &axum::http::request::Parts, body_timeout: Duration) -> (usize, Duration) {
+    if parts.uri.path() == UPLOAD_PATH && parts.headers.contains_key(header::COOKIE) {
+        (
+            MAX_UPLOAD_BYTES + MAX_BODY_BYTES,
+            body_timeout.max(MIN_UPLOAD_TIME),
+        )
+    } else {
+        (MAX_BODY_BYTES, body_timeout)
+    }
+}
 /// The most header bytes (names and values) a request may carry; the session
 /// cookie is about 100 bytes.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -68,9 +89,10 @@ fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
 }
 
 /// Refuses oversized requests before anything reads them: 431 for headers
-/// over [`MAX_HEADER_BYTES`], 413 for a body over [`MAX_BODY_BYTES`] (declared
-/// or streamed), and 408 for a body that has not arrived within
-/// `body_timeout`. A body within the limits is buffered here, so no handler
+/// over [`MAX_HEADER_BYTES`], 413 for a body over [`MAX_BODY_BYTES`] (an
+/// import's over [`MAX_UPLOAD_BYTES`] and a form's worth; declared or
+/// streamed), and 408 for a body that has not arrived within `body_timeout`
+/// (an import's within two minutes at the least). A body within the limits is buffered here, so no handler
 /// ever reads an unbounded or stalled stream.
 pub async fn limit_request_size(req: Request, body_timeout: Duration) -> Result<Request, Response> {
     let header_bytes: usize = req
@@ -87,10 +109,12 @@ pub async fn limit_request_size(req: Request, body_timeout: Duration) -> Result<
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (parts, body) = req.into_parts();
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    let (max_bytes, body_timeout) = body_limits(&parts, body_timeout);
+    if declared.is_some_and(|len| len > max_bytes as u64) {
         return Err(refuse_too_large(body.into_data_stream()).await);
     }
-    let Ok(read) = tokio::time::timeout(body_timeout, read_within_limit(body)).await else {
+    let Ok(read) = tokio::time::timeout(body_timeout, read_within_limit(body, max_bytes)).await
+    else {
         return Err(error_response(&AppError::RequestTimeout));
     };
     let bytes = match read {
@@ -121,19 +145,19 @@ const DISCARD_BYTES: usize = 2 * 1024 * 1024;
 const DISCARD_TIME: Duration = Duration::from_secs(1);
 
 enum BodyRefused {
-    /// Past [`MAX_BODY_BYTES`]; holds the part not read yet.
+    /// Past the limit; holds the part not read yet.
     TooLarge(BodyDataStream),
     /// The client broke the body off (or sent malformed chunks).
     Broken,
 }
 
-/// The whole body, if it fits in [`MAX_BODY_BYTES`].
-async fn read_within_limit(body: Body) -> Result<Bytes, BodyRefused> {
+/// The whole body, if it fits in `max_bytes`.
+async fn read_within_limit(body: Body, max_bytes: usize) -> Result<Bytes, BodyRefused> {
     let mut stream = body.into_data_stream();
     let mut buffer = BytesMut::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyRefused::Broken)?;
-        if buffer.len() + chunk.len() > MAX_BODY_BYTES {
+        if buffer.len() + chunk.len() > max_bytes {
             return Err(BodyRefused::TooLarge(stream));
         }
         buffer.extend_from_slice(&chunk);

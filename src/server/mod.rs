@@ -263,6 +263,7 @@ fn router(
         false => router,
     };
     router
+        .merge(crate::transfer::server::routes())
         // `leptos_routes_with_context` below gives each server function its
         // own route; this one answers a path under /api that names none, as
         // every API error is answered: JSON, with its status (404).

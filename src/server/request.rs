@@ -7,12 +7,14 @@
 //! `AppState` into the Leptos context of each server-function call and page
 //! render; these functions read them from there.
 
-use leptos::prelude::{use_context, with_context};
+use leptos::prelude::{Owner, provide_context, use_context, with_context};
+use leptos::reactive::computed::ScopedFuture;
 use tower_sessions::Session;
 
 use super::proxy::ClientIp;
 use super::sessions::SignedWithRetiredKey;
 use super::state::AppState;
+use crate::auth::server::PageUser;
 use crate::error::AppError;
 
 /// Reads the request being served (its head: method, URI, headers,
@@ -62,6 +64,28 @@ pub fn state() -> Result<AppState, AppError> {
 /// (see `server::sessions::accept_retired_key`).
 pub fn cookie_signed_with_retired_key() -> bool {
     with_request(|parts| parts.extensions.get::<SignedWithRetiredKey>().map(|_| ())).is_some()
+}
+
+/// Runs `work`, the body of a plain axum handler (a download, an upload),
+/// with what a server function finds in its Leptos context: the request's
+/// head, the state and a cell for its user. So `require_user` and every
+/// function here work the same in it.
+pub async fn as_server_function<T>(
+    state: &AppState,
+    parts: http::request::Parts,
+    work: impl Future<Output = T>,
+) -> T {
+    let state = state.clone();
+    Owner::new()
+        .with(|| {
+            ScopedFuture::new(async move {
+                provide_context(parts);
+                provide_context(state);
+                provide_context(PageUser::default());
+                work.await
+            })
+        })
+        .await
 }
 
 /// A form posted without JavaScript expects a redirect to `path`; the WASM

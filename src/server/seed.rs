@@ -97,6 +97,7 @@ fn workout(title: &str, minutes: u16, start_minute: u16, entries: Vec<NewEntry>)
 fn entry(exercise: &str, sets: Vec<SetValues>) -> NewEntry {
     NewEntry {
         exercise: exercise.to_owned(),
+        exercise_type: None,
         sets,
     }
 }

@@ -44,6 +44,7 @@ const ENDPOINTS: &[&str] = &[
     "/api/email/confirm",
     "/api/email/status",
     "/api/email/resend_confirmation",
+    "/api/import",
 ];
 
 /// Field names the endpoints read, plus ones they do not.

@@ -11,6 +11,7 @@ mod cluster;
 mod compression;
 mod dashboard;
 mod hostile;
+mod import;
 mod migrations;
 mod pages;
 mod recovery;

@@ -486,6 +486,150 @@ async fn the_logging_form_works_as_a_plain_post(backend: Backend) {
     app.shutdown().await;
 }
 
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.get(app.url(path));
+    if let Some(cookie) = cookie {
+        req = req.header(reqwest::header::COOKIE, cookie);
+    }
+    req.send().await.unwrap()
+}
+
+/// The downloads: a row per set with explicit units and neutralised
+/// formula cells, or the whole model as JSON; only the caller's workouts,
+/// and a 401 without a session.
+async fn the_export_streams_the_users_whole_log_as_csv_and_json(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let ann = app.signed_up_cookie("ann@example.com").await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    let mut hostile = lower_a(3, "110");
+    hostile.retain(|(k, _)| k != "title");
+    hostile.push(field("title", "=HYPERLINK(\"http://evil\")"));
+    hostile.push(field("notes", "-2+3, \"quoted\"\nsecond line"));
+    ok_json(post(&app, "/api/workouts/save", &hostile, &ann).await).await;
+    ok_json(post(&app, "/api/workouts/save", &lower_a(1, "112.5"), &ann).await).await;
+    ok_json(post(&app, "/api/workouts/save", &lower_a(2, "150"), &bob).await).await;
+
+    for path in ["/export/workouts.csv", "/export/workouts.json"] {
+        assert_eq!(get(&app, path, None).await.status(), 401, "{path}");
+    }
+    let res = get(&app, "/export/workouts.csv", Some(&ann)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"workouts-"),
+        "{disposition}"
+    );
+    let body = res.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "workout",
+            "date",
+            "start_time",
+            "title",
+            "duration_minutes",
+            "notes",
+            "entry",
+            "exercise",
+            "exercise_type",
+            "set",
+            "set_type",
+            "reps",
+            "weight_kg",
+            "rpe",
+            "duration_seconds",
+            "distance_km",
+            "record"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2 * 7, "a row per set, Ann's only");
+    let first = &rows[0];
+    assert_eq!(&first[0], "1");
+    assert_eq!(
+        &first[3], "'=HYPERLINK(\"http://evil\")",
+        "a formula is neutralised"
+    );
+    assert_eq!(&first[5], "'-2+3, \"quoted\"\nsecond line");
+    assert_eq!((&first[7], &first[8]), ("Squat", "weight_reps"));
+    assert_eq!((&first[10], &first[11], &first[12]), ("warmup", "8", "60"));
+    assert_eq!(
+        (&rows[3][12], &rows[3][13], &rows[3][16]),
+        ("110", "8.5", "e1rm")
+    );
+    assert_eq!(&rows[7][0], "2", "the second workout");
+    assert_eq!(&rows[10][12], "112.5");
+
+    let res = get(&app, "/export/workouts.json", Some(&ann)).await;
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let file: Value = res.json().await.unwrap();
+    assert_eq!(file["format"], "workout_log");
+    let workouts = file["workouts"].as_array().unwrap();
+    assert_eq!(workouts.len(), 2);
+    assert_eq!(
+        workouts[0]["title"], "=HYPERLINK(\"http://evil\")",
+        "JSON is not a spreadsheet"
+    );
+    assert_eq!(workouts[0]["start_time"], "18:04");
+    assert_eq!(workouts[0]["entries"][0]["sets"][3]["weight_g"], 110_000);
+    assert_eq!(workouts[0]["entries"][0]["sets"][3]["rpe"], 17);
+    assert_eq!(workouts[1]["entries"][1]["exercise"], "Romanian Deadlift");
+
+    // A log longer than one page is written out whole, in order.
+    let empty = app.signed_up_cookie("empty@example.com").await;
+    let file: Value = get(&app, "/export/workouts.json", Some(&empty))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(file["workouts"], json!([]));
+    app.shutdown().await;
+}
+
+/// 250 workouts (more than two pages of the export's reads) come out whole
+/// and oldest first.
+async fn a_long_log_is_exported_whole_and_in_order(backend: Backend) {
+    use workout_log::server::config::DatabaseUrl;
+    use workout_log::server::db::Database;
+    use workout_log::workouts::domain::FlatWorkout;
+
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("long@example.com").await;
+    let db = Database::connect(&DatabaseUrl::parse(&deployment.db.url()).unwrap())
+        .await
+        .unwrap();
+    let user: i64 = 1;
+    for day in (0..250).rev() {
+        let mut workout = FlatWorkout::bare(today() - Duration::days(day), "Run").into_new();
+        workout.notes = format!("day {day}");
+        db.create_workout(user, &workout).await.unwrap();
+    }
+    db.close().await;
+    let body = get(&app, "/export/workouts.csv", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let notes: Vec<String> = reader.records().map(|r| r.unwrap()[5].to_owned()).collect();
+    let expected: Vec<String> = (0..250).rev().map(|day| format!("day {day}")).collect();
+    assert_eq!(notes, expected);
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_whole_workout_is_logged_read_back_and_its_records_marked,
     cardio_and_bodyweight_sets_set_their_own_records,
@@ -495,4 +639,6 @@ crate::on_both_databases!(
     invalid_sets_are_named_by_their_box_and_nothing_is_stored,
     another_users_workout_cannot_be_saved_over_or_repeated,
     the_logging_form_works_as_a_plain_post,
+    the_export_streams_the_users_whole_log_as_csv_and_json,
+    a_long_log_is_exported_whole_and_in_order,
 );

@@ -16,6 +16,7 @@ pub use email_tokens::{AddressConfirmation, EmailStatusRow, NewToken, TokenHolde
 pub use exercises::Catalogue;
 pub use outbox::{ClaimedMail, MailboxEntry};
 pub use users::{EmailCheck, StoredCredentials};
+pub use workouts::{ImportOutcome, WorkoutToImport};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -66,6 +67,30 @@ macro_rules! on_pool {
     };
 }
 use on_pool;
+
+/// How a transaction that reads before it writes begins on each backend.
+/// SQLite's plain `BEGIN` takes no lock until the first write, and if another
+/// connection committed a write meanwhile, that first write fails at once
+/// (`SQLITE_BUSY_SNAPSHOT`; the busy timeout does not wait it out):
+/// `BEGIN IMMEDIATE` takes the write lock up front, waiting its turn.
+pub(super) trait WriteTransaction: sqlx::Database {
+    const BEGIN: &'static str;
+}
+
+impl WriteTransaction for sqlx::Sqlite {
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+}
+
+impl WriteTransaction for sqlx::Postgres {
+    const BEGIN: &'static str = "BEGIN";
+}
+
+/// A transaction that may read before it writes (see [`WriteTransaction`]).
+pub(super) async fn begin_writing<DB: WriteTransaction>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    pool.begin_with(DB::BEGIN).await
+}
 
 /// Logs what the start-up check of stored emails found: an operator must
 /// settle collisions (two accounts, one canonical email) by hand.

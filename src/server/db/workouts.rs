@@ -4,21 +4,35 @@
 //! in one statement (the workout joined to its entries, exercises and sets)
 //! and written in one transaction.
 
+use std::collections::HashMap;
+
 use sqlx::FromRow;
 use time::Date;
 
 use super::exercises::{Catalogue, add_exercise, read_catalogue};
-use super::{Database, on_pool};
+use super::{Database, begin_writing, on_pool};
 use crate::error::AppError;
 use crate::workouts::domain::{
-    Bests, Entry, Exercise, ExerciseType, LoggedSet, NewWorkout, PageCursor, PageSize, RecordKind,
-    Rpe, SetKind, SetValues, Summary, Workout, WorkoutHeader, WorkoutPage,
+    Bests, Entry, Exercise, ExerciseType, FlatWorkout, LoggedSet, NewWorkout, PageCursor, PageSize,
+    RecordKind, Rpe, SetKind, SetValues, Summary, Workout, WorkoutHeader, WorkoutPage,
 };
 
 /// The joined read of whole workouts, for the workouts in `page` (a CTE the
 /// statement defines first): one row per set, or per entry without sets, or
-/// per workout without entries, in the order they are shown.
+/// per workout without entries; workouts newest first (or oldest first with
+/// `oldest_first`), entries and sets in their order.
 macro_rules! joined_read {
+    (oldest_first) => {
+        "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, page.notes, \
+                en.id AS entry_id, ex.id AS exercise_id, ex.name AS exercise_name, \
+                ex.exercise_type, ex.user_id IS NOT NULL AS exercise_own, \
+                s.set_type, s.reps, s.weight_g, s.rpe_halves, s.duration_s, s.distance_m, s.record \
+         FROM page \
+         LEFT JOIN workout_entries en ON en.workout_id = page.id \
+         LEFT JOIN exercises ex ON ex.id = en.exercise_id \
+         LEFT JOIN workout_sets s ON s.entry_id = en.id \
+         ORDER BY page.date, page.id, en.position, s.position"
+    };
     () => {
         "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, page.notes, \
                 en.id AS entry_id, ex.id AS exercise_id, ex.name AS exercise_name, \
@@ -175,6 +189,97 @@ fn bests_from(row: BestsRow) -> Bests {
 /// under SQLite's and PostgreSQL's limits on bound values).
 const SETS_PER_INSERT: usize = 200;
 
+/// The exercise `$entry` names, from `$catalogue` (a user's, read on `$tx`),
+/// or added as the user's own (typed as the entry says, or by its sets).
+macro_rules! resolve_exercise {
+    ($tx:expr, $user_id:expr, $catalogue:expr, $entry:expr) => {{
+        let entry: &crate::workouts::domain::NewEntry = $entry;
+        match $catalogue.find(&entry.exercise) {
+            Some(exercise) => exercise.clone(),
+            None => {
+                let exercise_type = entry
+                    .exercise_type
+                    .unwrap_or_else(|| ExerciseType::inferred_from(&entry.sets));
+                let added = add_exercise!($tx, $user_id, &entry.exercise, exercise_type);
+                $catalogue.push(added.clone());
+                added
+            }
+        }
+    }};
+}
+
+/// The user's [`Bests`] of an exercise in workouts before (`$date`, `$id`),
+/// read on `$tx`.
+macro_rules! bests_before {
+    ($tx:expr, $user_id:expr, $exercise_id:expr, $date:expr, $id:expr) => {{
+        let row: BestsRow = sqlx::query_as(BESTS_BEFORE)
+            .bind($user_id)
+            .bind($exercise_id)
+            .bind($date)
+            .bind($id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        bests_from(row)
+    }};
+}
+
+/// Inserts a workout's own fields on `$tx`; yields its id.
+macro_rules! insert_workout {
+    ($tx:expr, $user_id:expr, $workout:expr) => {{
+        let workout: &NewWorkout = $workout;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO workouts (user_id, date, start_minute, title, duration_minutes, notes) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind($user_id)
+        .bind(workout.date)
+        .bind(workout.start_minute.map(i64::from))
+        .bind(&workout.title)
+        .bind(workout.duration_minutes.map(i64::from))
+        .bind(&workout.notes)
+        .fetch_one(&mut *$tx)
+        .await?;
+        id
+    }};
+}
+
+/// Inserts one entry at `$position` of workout `$workout_id` and its sets
+/// (`&[LoggedSet]`, records as given) on `$tx`, the sets a few hundred per
+/// statement.
+macro_rules! insert_entry {
+    ($tx:expr, $user_id:expr, $workout_id:expr, $position:expr, $exercise_id:expr, $sets:expr) => {{
+        let sets: &[LoggedSet] = $sets;
+        let entry_id: i64 = sqlx::query_scalar(
+            "INSERT INTO workout_entries (workout_id, user_id, position, exercise_id) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind($workout_id)
+        .bind($user_id)
+        .bind($position as i64)
+        .bind($exercise_id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        for (chunk_index, chunk) in sets.chunks(SETS_PER_INSERT).enumerate() {
+            let sql = insert_sets_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for (offset, set) in chunk.iter().enumerate() {
+                let values = &set.values;
+                query = query
+                    .bind(entry_id)
+                    .bind((chunk_index * SETS_PER_INSERT + offset) as i64)
+                    .bind(values.kind.as_str())
+                    .bind(values.reps.map(i64::from))
+                    .bind(values.weight_g.map(i64::from))
+                    .bind(values.rpe.map(|rpe| i64::from(rpe.halves())))
+                    .bind(values.duration_s.map(i64::from))
+                    .bind(values.distance_m.map(i64::from))
+                    .bind(set.record.map(RecordKind::as_str));
+            }
+            query.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// Writes `$workout`'s entries and sets for workout `$workout_id` on `$tx`:
 /// resolves each exercise by name (adding the user's own for a new name),
 /// marks each set that beats the exercise's earlier bests as a record, and
@@ -185,27 +290,13 @@ macro_rules! write_entries {
         let workout_id: i64 = $workout_id;
         let workout: &NewWorkout = $workout;
         let mut catalogue: Catalogue = read_catalogue!(&mut *$tx, user_id);
-        let mut bests: std::collections::HashMap<i64, Bests> = std::collections::HashMap::new();
+        let mut bests: HashMap<i64, Bests> = HashMap::new();
         let mut entries = Vec::with_capacity(workout.entries.len());
         for (position, new_entry) in workout.entries.iter().enumerate() {
-            let exercise = match catalogue.find(&new_entry.exercise) {
-                Some(exercise) => exercise.clone(),
-                None => {
-                    let exercise_type = ExerciseType::inferred_from(&new_entry.sets);
-                    let added = add_exercise!($tx, user_id, &new_entry.exercise, exercise_type);
-                    catalogue.push(added.clone());
-                    added
-                }
-            };
+            let exercise = resolve_exercise!($tx, user_id, catalogue, new_entry);
             if !bests.contains_key(&exercise.id) {
-                let row: BestsRow = sqlx::query_as(BESTS_BEFORE)
-                    .bind(user_id)
-                    .bind(exercise.id)
-                    .bind(workout.date)
-                    .bind(workout_id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                bests.insert(exercise.id, bests_from(row));
+                let found = bests_before!($tx, user_id, exercise.id, workout.date, workout_id);
+                bests.insert(exercise.id, found);
             }
             let best = bests.get_mut(&exercise.id).expect("inserted above");
             let sets: Vec<LoggedSet> = new_entry
@@ -216,38 +307,26 @@ macro_rules! write_entries {
                     record: best.record_of(exercise.exercise_type, values),
                 })
                 .collect();
-            let entry_id: i64 = sqlx::query_scalar(
-                "INSERT INTO workout_entries (workout_id, user_id, position, exercise_id) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(workout_id)
-            .bind(user_id)
-            .bind(position as i64)
-            .bind(exercise.id)
-            .fetch_one(&mut *$tx)
-            .await?;
-            for (chunk_index, chunk) in sets.chunks(SETS_PER_INSERT).enumerate() {
-                let sql = insert_sets_sql(chunk.len());
-                let mut query = sqlx::query(&sql);
-                for (offset, set) in chunk.iter().enumerate() {
-                    let values = &set.values;
-                    query = query
-                        .bind(entry_id)
-                        .bind((chunk_index * SETS_PER_INSERT + offset) as i64)
-                        .bind(values.kind.as_str())
-                        .bind(values.reps.map(i64::from))
-                        .bind(values.weight_g.map(i64::from))
-                        .bind(values.rpe.map(|rpe| i64::from(rpe.halves())))
-                        .bind(values.duration_s.map(i64::from))
-                        .bind(values.distance_m.map(i64::from))
-                        .bind(set.record.map(RecordKind::as_str));
-                }
-                query.execute(&mut *$tx).await?;
-            }
+            insert_entry!($tx, user_id, workout_id, position, exercise.id, &sets);
             entries.push(Entry { exercise, sets });
         }
         entries
     }};
+}
+
+/// A workout an import stores, with the record of each set where the file
+/// says it (parallel to its entries and sets); `None`: worked out here.
+pub struct WorkoutToImport<'a> {
+    pub workout: &'a NewWorkout,
+    pub records: Option<&'a [Vec<Option<RecordKind>>]>,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub stored: u32,
+    /// Left out: the log already held a workout with the same fingerprint.
+    pub already_there: u32,
 }
 
 /// `INSERT INTO workout_sets ... VALUES` with `rows` rows of placeholders.
@@ -328,6 +407,37 @@ impl Database {
         Ok(assemble(rows).pop())
     }
 
+    /// Up to `limit` of the user's workouts after (`date`, `id`), oldest
+    /// first: the export reads a user's whole log this way, a page at a time.
+    pub async fn workouts_oldest_first(
+        &self,
+        user_id: i64,
+        after: Option<(Date, i64)>,
+        limit: u16,
+    ) -> Result<Vec<Workout>, AppError> {
+        const SQL: &str = concat!(
+            "WITH page AS (SELECT id, date, start_minute, title, duration_minutes, notes \
+             FROM workouts WHERE user_id = $1 AND (date, id) > ($2, $3) \
+             ORDER BY date, id LIMIT $4) ",
+            joined_read!(oldest_first)
+        );
+        // Before any date a workout may have (and within PostgreSQL's range).
+        let before_all = FlatWorkout::EARLIEST
+            .previous_day()
+            .unwrap_or(FlatWorkout::EARLIEST);
+        let (date, id) = after.unwrap_or((before_all, 0));
+        let rows: Vec<JoinedRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(user_id)
+                .bind(date)
+                .bind(id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(assemble(rows))
+    }
+
     /// The user's latest workout with this title (any case), for "repeat
     /// last"; `None` when there is none or the title is blank.
     pub async fn last_workout_titled(
@@ -360,18 +470,7 @@ impl Database {
         let created = on_pool!(self, pool => {
             let created: Result<Workout, sqlx::Error> = async {
                 let mut tx = pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO workouts (user_id, date, start_minute, title, duration_minutes, notes) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(user_id)
-                .bind(workout.date)
-                .bind(workout.start_minute.map(i64::from))
-                .bind(&workout.title)
-                .bind(workout.duration_minutes.map(i64::from))
-                .bind(&workout.notes)
-                .fetch_one(&mut *tx)
-                .await?;
+                let id = insert_workout!(tx, user_id, workout);
                 let entries = write_entries!(tx, user_id, id, workout);
                 tx.commit().await?;
                 Ok(Workout::new(header_of(id, workout), entries))
@@ -423,6 +522,98 @@ impl Database {
             updated
         })?;
         Ok(updated)
+    }
+
+    /// Stores an import in one transaction: every workout whose fingerprint
+    /// is not in the user's log already, oldest first; exercises resolved by
+    /// name as when logging. Records are kept where the file says them, else
+    /// worked out against the user's bests from before the file's first date
+    /// and then through the file in date order.
+    pub async fn import_workouts(
+        &self,
+        user_id: i64,
+        workouts: &[WorkoutToImport<'_>],
+    ) -> Result<ImportOutcome, AppError> {
+        let Some(first) = workouts.iter().map(|w| w.workout.date).min() else {
+            return Ok(ImportOutcome {
+                stored: 0,
+                already_there: 0,
+            });
+        };
+        let last = workouts
+            .iter()
+            .map(|w| w.workout.date)
+            .max()
+            .unwrap_or(first);
+        let mut order: Vec<usize> = (0..workouts.len()).collect();
+        order.sort_by_key(|&i| {
+            (
+                workouts[i].workout.date,
+                workouts[i].workout.start_minute,
+                i,
+            )
+        });
+        const IN_RANGE: &str = concat!(
+            "WITH page AS (SELECT id, date, start_minute, title, duration_minutes, notes \
+             FROM workouts WHERE user_id = $1 AND date >= $2 AND date <= $3) ",
+            joined_read!(oldest_first)
+        );
+        let outcome = on_pool!(self, pool => {
+            let outcome: Result<ImportOutcome, sqlx::Error> = async {
+                let mut tx = begin_writing(pool).await?;
+                let existing: Vec<JoinedRow> = sqlx::query_as(IN_RANGE)
+                    .bind(user_id)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let existing: std::collections::HashSet<String> =
+                    assemble(existing).iter().map(Workout::fingerprint).collect();
+                let mut catalogue: Catalogue = read_catalogue!(&mut *tx, user_id);
+                let mut bests: HashMap<i64, Bests> = HashMap::new();
+                let mut outcome = ImportOutcome { stored: 0, already_there: 0 };
+                for index in order {
+                    let WorkoutToImport { workout, records } = &workouts[index];
+                    if existing.contains(&workout.fingerprint()) {
+                        outcome.already_there += 1;
+                        continue;
+                    }
+                    let workout_id = insert_workout!(tx, user_id, *workout);
+                    for (position, entry) in workout.entries.iter().enumerate() {
+                        let exercise = resolve_exercise!(tx, user_id, catalogue, entry);
+                        if records.is_none() && !bests.contains_key(&exercise.id) {
+                            let found = bests_before!(tx, user_id, exercise.id, first, 0i64);
+                            bests.insert(exercise.id, found);
+                        }
+                        let sets: Vec<LoggedSet> = entry
+                            .sets
+                            .iter()
+                            .enumerate()
+                            .map(|(set_index, values)| LoggedSet {
+                                values: *values,
+                                record: match records {
+                                    Some(records) => records
+                                        .get(position)
+                                        .and_then(|entry| entry.get(set_index))
+                                        .copied()
+                                        .flatten(),
+                                    None => bests
+                                        .get_mut(&exercise.id)
+                                        .and_then(|best| best.record_of(exercise.exercise_type, values)),
+                                },
+                            })
+                            .collect();
+                        insert_entry!(tx, user_id, workout_id, position, exercise.id, &sets);
+                    }
+                    outcome.stored += 1;
+                }
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            .await;
+            outcome
+        })?;
+        Ok(outcome)
     }
 
     /// True when a workout was deleted, false when the user has none with this id.

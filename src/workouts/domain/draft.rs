@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::model::{Exercise, MAX_REPS, MAX_SET_SECONDS, Rpe, SetKind, SetValues};
+use super::model::{Exercise, ExerciseType, MAX_REPS, MAX_SET_SECONDS, Rpe, SetKind, SetValues};
 use super::units::{DistanceUnit, Units, WeightUnit};
 use super::{FlatWorkout, parse_date, parse_notes, parse_whole};
 use crate::error::AppError;
@@ -69,6 +69,9 @@ pub struct NewWorkout {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
     pub exercise: String,
+    /// The type a new exercise of this name gets (an import file may say);
+    /// `None`: inferred from the sets ([`ExerciseType::inferred_from`]).
+    pub exercise_type: Option<ExerciseType>,
     pub sets: Vec<SetValues>,
 }
 
@@ -110,10 +113,43 @@ impl NewWorkout {
         Ok(workout)
     }
 
+    /// What makes two workouts the same one: every field and every set,
+    /// exercise names in any case (an import skips a workout whose
+    /// fingerprint is already in the log).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(
+            (
+                self.date,
+                self.start_minute,
+                &self.title,
+                self.duration_minutes,
+                &self.notes,
+            ),
+            self.entries
+                .iter()
+                .map(|entry| (entry.exercise.as_str(), entry.sets.to_vec())),
+        )
+    }
+
     /// How many sets the workout holds in all.
     pub fn set_count(&self) -> usize {
         self.entries.iter().map(|entry| entry.sets.len()).sum()
     }
+}
+
+/// The workout's own fields, for [`fingerprint`].
+pub type WorkoutFields<'a> = (Date, Option<u16>, &'a str, Option<u16>, &'a str);
+
+/// A workout's fields and its entries' names (in lower case) and sets, as
+/// one string: equal for equal workouts, stored or not.
+pub fn fingerprint<'a>(
+    fields: WorkoutFields<'_>,
+    entries: impl Iterator<Item = (&'a str, Vec<SetValues>)>,
+) -> String {
+    let entries: Vec<(String, Vec<SetValues>)> = entries
+        .map(|(name, sets)| (super::Exercise::name_key(name), sets))
+        .collect();
+    format!("{fields:?}{entries:?}")
 }
 
 fn parse_entries(drafts: &[EntryDraft], units: Units) -> Result<Vec<NewEntry>, AppError> {
@@ -171,7 +207,11 @@ fn parse_entry(index: usize, draft: &EntryDraft, units: Units) -> Result<NewEntr
         .into_iter()
         .map(|(set_index, set)| set.parse(&format!("entries[{index}][sets][{set_index}]"), units))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(NewEntry { exercise, sets })
+    Ok(NewEntry {
+        exercise,
+        exercise_type: None,
+        sets,
+    })
 }
 
 impl SetDraft {

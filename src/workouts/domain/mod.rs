@@ -93,6 +93,25 @@ impl Workout {
         }
     }
 
+    /// See [`NewWorkout::fingerprint`]: the same for a stored workout.
+    pub fn fingerprint(&self) -> String {
+        draft::fingerprint(
+            (
+                self.date,
+                self.start_time,
+                &self.title,
+                self.duration_minutes,
+                &self.notes,
+            ),
+            self.entries.iter().map(|entry| {
+                (
+                    entry.exercise.name.as_str(),
+                    entry.sets.iter().map(|set| set.values).collect(),
+                )
+            }),
+        )
+    }
+
     /// The title, or else the exercises' names: how the workout is named in lists.
     pub fn display_title(&self) -> String {
         if self.title.is_empty() {
@@ -341,6 +360,7 @@ impl FlatWorkout {
             notes: self.notes,
             entries: vec![NewEntry {
                 exercise: self.kind,
+                exercise_type: None,
                 sets,
             }],
         }

@@ -253,6 +253,32 @@ pub const MAX_REPS: u16 = 1000;
 pub const MAX_SET_SECONDS: u32 = 24 * 60 * 60;
 
 impl SetValues {
+    /// Whether every value is within what a set may hold (the ranges the
+    /// form enforces and the table's CHECK constraints): the message says
+    /// which is not. For values that did not come through the form (files).
+    pub fn check(&self) -> Result<(), String> {
+        use super::units::{MAX_DISTANCE_M, MAX_WEIGHT_G};
+        if self.reps.is_some_and(|reps| reps > MAX_REPS) {
+            return Err(format!("Reps must be at most {MAX_REPS}"));
+        }
+        if self.weight_g.is_some_and(|g| g > MAX_WEIGHT_G) {
+            return Err("The weight must be at most 1000 kg".to_owned());
+        }
+        if self
+            .duration_s
+            .is_some_and(|s| !(1..=MAX_SET_SECONDS).contains(&s))
+        {
+            return Err("The time must be from 1 second to 24 hours".to_owned());
+        }
+        if self
+            .distance_m
+            .is_some_and(|m| !(1..=MAX_DISTANCE_M).contains(&m))
+        {
+            return Err("The distance must be from 1 m to 1000 km".to_owned());
+        }
+        Ok(())
+    }
+
     /// The set's estimated one-rep max in grams, by Epley's formula
     /// (B. Epley, "Poundage Chart", Boyd Epley Workout, 1985):
     /// weight × (1 + reps / 30) for more than one rep, the weight itself for
