@@ -11,6 +11,7 @@ use crate::auth::Auth;
 use crate::auth::pages::{LoginPage, LogoutButton, SignupPage};
 use crate::auth::recovery_pages::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage};
 use crate::dashboard::DashboardPage;
+use crate::workouts::progress_page::ExercisePage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -49,9 +50,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The path of every page in [`Layout`]'s route table (a server test checks
-/// the two agree). Redirect targets are judged against it.
-pub const PAGES: [&str; 8] = [
+/// The path of every page in [`Layout`]'s route table, parameters written
+/// as axum writes them (a server test checks the two agree). Redirect
+/// targets are judged against it ([`is_page`]).
+pub const PAGES: [&str; 9] = [
     "/",
     "/signup",
     "/login",
@@ -60,7 +62,23 @@ pub const PAGES: [&str; 8] = [
     "/forgot-password",
     "/reset-password",
     "/confirm-email",
+    "/exercises/{id}",
 ];
+
+/// Whether `path` is one of [`PAGES`], where a `{name}` segment stands for
+/// any one non-empty segment (`/exercises/12`).
+pub fn is_page(path: &str) -> bool {
+    PAGES.iter().any(|pattern| {
+        let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
+        loop {
+            match (wanted.next(), given.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w == g || (w.starts_with('{') && !g.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    })
+}
 
 /// Pages that depend on who is logged in render only once that is known
 /// (`SsrMode::Async`), so the server can still answer with a redirect.
@@ -76,6 +94,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/exercises/:id") view=ExercisePage ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
                 <Route path=path!("/confirm-email") view=ConfirmEmailPage />

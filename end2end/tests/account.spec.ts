@@ -2,6 +2,7 @@ import { expect, test } from "./fixtures";
 import type { Page } from "@playwright/test";
 import {
   fillCredentials,
+  logWorkout,
   logInElsewhere,
   PASSWORD,
   signUp,
@@ -62,9 +63,7 @@ test("revoking another session logs that browser out at its next request", async
 
   // The other browser still shows its dashboard, but its next request is refused
   // and the app sends it to log in.
-  const form = other.page.getByTestId("add-workout");
-  await form.getByLabel("Kind").fill("Run");
-  await form.getByRole("button", { name: "Add workout" }).click();
+  await logWorkout(other.page, [{ exercise: "Run", sets: [{ distance: "5" }] }]);
   await expect(other.page).toHaveURL(LOGIN_AGAIN);
   // And a full page load agrees.
   await other.page.goto("/dashboard");

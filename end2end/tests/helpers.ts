@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -88,4 +88,48 @@ function newestLink(capture: string, to: string, subject: string): string | null
     .filter((m) => m.to.includes(to) && m.subject.includes(subject));
   const newest = messages.at(-1);
   return newest?.text.split(/\s+/).find((word) => /^https?:\/\//.test(word)) ?? null;
+}
+
+/** One set as the logging form takes it; units are the user's. */
+export type SetInput = { reps?: string; weight?: string; rpe?: string; distance?: string; time?: string };
+export type EntryInput = { exercise: string; sets: SetInput[] };
+
+/**
+ * Fills the logging form inside `form` (the add form or a row's edit form):
+ * each exercise in its box, each set in its row, adding rows with the
+ * form's own buttons when it has fewer (which needs JavaScript).
+ */
+export async function fillWorkout(
+  form: Locator,
+  entries: EntryInput[],
+  { title, minutes }: { title?: string; minutes?: string } = {},
+) {
+  if (title !== undefined) await form.getByLabel("Title").fill(title);
+  if (minutes !== undefined) await form.getByLabel("Minutes").fill(minutes);
+  for (const [index, entry] of entries.entries()) {
+    const box = form.getByTestId("entry").nth(index);
+    if (!(await box.count())) await form.getByRole("button", { name: "Add exercise" }).click();
+    await box.getByLabel(`Exercise ${index + 1}`, { exact: true }).fill(entry.exercise);
+    for (const [setIndex, set] of entry.sets.entries()) {
+      const n = setIndex + 1;
+      if ((await box.getByTestId("set").count()) < n) await box.getByRole("button", { name: "Add set" }).click();
+      const row = box.getByTestId("set").nth(setIndex);
+      if (set.reps !== undefined) await row.getByLabel(`Set ${n} reps`).fill(set.reps);
+      if (set.weight !== undefined) await row.getByLabel(new RegExp(`^Set ${n} weight`)).fill(set.weight);
+      if (set.rpe !== undefined) await row.getByLabel(`Set ${n} RPE`).fill(set.rpe);
+      if (set.distance !== undefined) await row.getByLabel(new RegExp(`^Set ${n} distance`)).fill(set.distance);
+      if (set.time !== undefined) await row.getByLabel(`Set ${n} time`).fill(set.time);
+    }
+  }
+}
+
+/** Logs a workout with the dashboard's form and waits for it in the list. */
+export async function logWorkout(
+  page: Page,
+  entries: EntryInput[],
+  options: { title?: string; minutes?: string } = {},
+) {
+  const form = page.getByTestId("add-workout");
+  await fillWorkout(form, entries, options);
+  await form.getByRole("button", { name: "Save workout" }).click();
 }

@@ -11,14 +11,15 @@ use leptos_router::hooks::use_navigate;
 use super::domain::format_timestamp;
 use super::{AuditEvent, SessionInfo};
 use super::{
-    ChangeEmail, ChangePassword, DeleteAccount, LogOutOtherSessions, RevokeSession, audit_trail,
-    list_sessions,
+    ChangeEmail, ChangePassword, DeleteAccount, LogOutOtherSessions, RevokeSession, SetUnits,
+    audit_trail, get_units, list_sessions,
 };
 use crate::auth::domain::Password;
 use crate::auth::pages::RequireUser;
 use crate::auth::{Auth, CurrentUser, EmailStatus, get_email_status, unauthorized};
 use crate::error::AppError;
 use crate::ui::{FormError, PasswordField, SubmitButton, action_error};
+use crate::workouts::domain::{DistanceUnit, Units, WeightUnit};
 
 /// `/account`, for a logged-in user only.
 #[component]
@@ -34,6 +35,7 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
     let change_password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let change_email = ServerAction::<ChangeEmail>::new();
+    let set_units = ServerAction::<SetUnits>::new();
 
     // Bumped only when a change succeeds: the sessions and the audit trail are
     // fetched again then, and only then.
@@ -80,6 +82,12 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
     let sessions = Resource::new(move || changed.get(), |_| list_sessions());
     let audit = Resource::new(move || changed.get(), |_| audit_trail());
     let email_status = Resource::new(move || changed.get(), |_| get_email_status());
+    let units = Resource::new(move || changed.get(), |_| get_units());
+    Effect::new(move || {
+        if matches!(set_units.value().get(), Some(Ok(_))) {
+            bump();
+        }
+    });
 
     // A session that ended under us (revoked from another device, password
     // changed elsewhere): ask who is logged in again, and the route gate sends
@@ -92,6 +100,8 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
             || unauthorized(change_password.value().get())
             || unauthorized(change_email.value().get())
             || unauthorized(email_status.get())
+            || unauthorized(units.get())
+            || unauthorized(set_units.value().get())
             || unauthorized(delete.value().get())
     });
 
@@ -103,10 +113,72 @@ fn AccountSettings(user: CurrentUser) -> impl IntoView {
             </p>
         </section>
         <SessionsSection sessions revoke log_out_others />
+        <TrainingLogSection units action=set_units />
         <EmailSection status=email_status action=change_email form_ref=email_form />
         <ChangePasswordSection action=change_password form_ref=password_form />
         <ActivitySection audit />
         <DeleteAccountSection action=delete />
+    }
+}
+
+/// The training log's settings: the units values are entered and shown in,
+/// and the whole log to download.
+#[component]
+fn TrainingLogSection(
+    units: Resource<Result<Units, AppError>>,
+    action: ServerAction<SetUnits>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="log-heading">
+            <h2 id="log-heading">"Training log"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match units.await {
+                        Ok(units) => view! { <UnitsForm units action /> }.into_any(),
+                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <h3>"Take your log with you"</h3>
+            <p class="muted">"Every workout, exercise and set, to open in a spreadsheet or to keep."</p>
+            <p class="downloads">
+                <a class="button secondary" href="/export/workouts.csv" download="" rel="external" data-testid="export-csv">"Download CSV"</a>
+                <a class="button secondary" href="/export/workouts.json" download="" rel="external" data-testid="export-json">"Download JSON"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn UnitsForm(units: Units, action: ServerAction<SetUnits>) -> impl IntoView {
+    let weight = move |unit: WeightUnit, label: &'static str| {
+        view! { <option value=unit.as_str() selected=units.weight == unit>{label}</option> }
+    };
+    let distance = move |unit: DistanceUnit, label: &'static str| {
+        view! { <option value=unit.as_str() selected=units.distance == unit>{label}</option> }
+    };
+    view! {
+        <ActionForm action attr:class="units-form" attr:data-testid="units-form">
+            <div class="fields">
+                <label>"Weights in"
+                    <select name="weight_unit">
+                        {weight(WeightUnit::Kg, "Kilograms (kg)")}
+                        {weight(WeightUnit::Lb, "Pounds (lb)")}
+                    </select>
+                </label>
+                <label>"Distances in"
+                    <select name="distance_unit">
+                        {distance(DistanceUnit::Km, "Kilometres (km)")}
+                        {distance(DistanceUnit::Mi, "Miles (mi)")}
+                    </select>
+                </label>
+            </div>
+            <FormError error=action_error(action) />
+            <SubmitButton pending=action.pending() label="Save units" busy="Saving…" />
+            <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
+                <p class="muted" role="status">"Saved. Weights and distances now show in these units."</p>
+            </Show>
+        </ActionForm>
     }
 }
 

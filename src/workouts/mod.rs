@@ -11,7 +11,9 @@
 #![allow(clippy::too_many_arguments)]
 
 pub mod domain;
+pub mod editor;
 pub mod pages;
+pub mod progress_page;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -99,6 +101,16 @@ pub async fn list_exercises() -> Result<Vec<Exercise>, AppError> {
 #[server(prefix = "/api/workouts", endpoint = "add_exercise")]
 pub async fn add_exercise(name: String, exercise_type: String) -> Result<Exercise, AppError> {
     server::add_exercise(&name, &exercise_type).await
+}
+
+/// `POST /api/workouts/progress` (`id`): one exercise of the user's
+/// catalogue with its history: a point per workout, its records (e1RM,
+/// heaviest, best volume, rep maxes at 1, 3, 5 and 10 reps, most reps,
+/// longest distance and time, best pace) and its latest sets; 404 for an id
+/// that is neither a common exercise nor the user's own.
+#[server(prefix = "/api/workouts", endpoint = "progress")]
+pub async fn exercise_progress(id: i64) -> Result<domain::progress::ExerciseProgress, AppError> {
+    server::progress(id).await
 }
 
 /// `POST /api/workouts/create` (form fields of [`WorkoutForm`]): a workout

@@ -1,5 +1,6 @@
-//! The dashboard's workout UI: summary and chart, the add form, and the list
-//! with inline edit and confirmed delete.
+//! The dashboard's workout UI: summary and chart, the logging form (see
+//! `editor.rs`) with "repeat last", and the list of workouts, each with its
+//! exercises and sets, records marked, inline edit and confirmed delete.
 //!
 //! Which workout is being edited or deleted lives in the URL (`?edit=ID`,
 //! `?delete=ID`), and paging too (`?before=CURSOR`). So every control is a
@@ -13,13 +14,18 @@ use std::sync::Arc;
 
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::domain::draft::{format_clock_time, format_duration};
 use super::domain::{
-    FlatWorkout, Summary, WeekCount, Workout, format_iso_date, format_long_date, format_short_date,
-    format_thousandths,
+    Entry, Exercise, ExerciseType, LoggedSet, SetKind, Summary, Units, WeekCount, Workout,
+    format_long_date, format_short_date,
 };
-use super::{CreateWorkout, DeleteWorkout, UpdateWorkout, list_workouts, workout_summary};
+use super::editor::{EditorStart, WorkoutEditor};
+use super::{
+    DeleteWorkout, SaveWorkout, last_workout_titled, list_exercises, list_workouts, workout_summary,
+};
 use crate::auth::{Auth, CurrentUser, unauthorized};
 use crate::ui::{FormError, SubmitButton, action_error};
 
@@ -29,6 +35,8 @@ struct DashboardUrl {
     before: Memo<Option<String>>,
     editing: Memo<Option<i64>>,
     deleting: Memo<Option<i64>>,
+    /// `?repeat=TITLE`: the logging form starts as the last workout so titled.
+    repeat: Memo<Option<String>>,
 }
 
 impl DashboardUrl {
@@ -39,6 +47,7 @@ impl DashboardUrl {
             before: Memo::new(move |_| query.read().get("before").filter(|v| !v.is_empty())),
             editing: Memo::new(move |_| id("edit")),
             deleting: Memo::new(move |_| id("delete")),
+            repeat: Memo::new(move |_| query.read().get("repeat").filter(|v| !v.trim().is_empty())),
         }
     }
 
@@ -96,29 +105,23 @@ impl DashboardLinks {
 pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
     let auth = Auth::expect();
     let url = DashboardUrl::from_query();
-    let create = ServerAction::<CreateWorkout>::new();
-    let update = ServerAction::<UpdateWorkout>::new();
+    let log = ServerAction::<SaveWorkout>::new();
+    let edit = ServerAction::<SaveWorkout>::new();
     let delete = ServerAction::<DeleteWorkout>::new();
 
     // Bumped only when a change succeeds: a refused form must not refetch (and
     // re-render) anything, so what the user typed stays in place.
     let saved = RwSignal::new(0_u32);
-    let add_form = NodeRef::<leptos::html::Form>::new();
     let navigate = use_navigate();
     Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_))) {
+        if matches!(log.value().get(), Some(Ok(_))) {
             saved.update(|n| *n += 1);
-            // Ready for the next one. The refetch patches the form in place,
-            // which would keep what was typed.
-            if let Some(form) = add_form.get_untracked() {
-                form.reset();
-            }
         }
     });
     Effect::new(move || {
-        let updated = matches!(update.value().get(), Some(Ok(_)));
+        let edited = matches!(edit.value().get(), Some(Ok(_)));
         let deleted = matches!(delete.value().get(), Some(Ok(())));
-        if updated || deleted {
+        if edited || deleted {
             saved.update(|n| *n += 1);
             navigate(
                 &url.links().list(),
@@ -135,14 +138,26 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
         |(before, _)| list_workouts(before, None),
     );
     let summary = Resource::new(move || saved.get(), |_| workout_summary());
+    // A new name logged becomes one of the user's own exercises.
+    let catalogue = Resource::new(move || saved.get(), |_| list_exercises());
+    let repeat = Resource::new(
+        move || url.repeat.get(),
+        |title| async move {
+            match title {
+                Some(title) => last_workout_titled(title).await,
+                None => Ok(None),
+            }
+        },
+    );
 
     // A session that ended under us (logged out elsewhere, user deleted): ask
     // who is logged in again, and the route gate sends the browser to /login.
     auth.refresh_when(move || {
         unauthorized(page.get())
             || unauthorized(summary.get())
-            || unauthorized(create.value().get())
-            || unauthorized(update.value().get())
+            || unauthorized(catalogue.get())
+            || unauthorized(log.value().get())
+            || unauthorized(edit.value().get())
             || unauthorized(delete.value().get())
     });
 
@@ -151,12 +166,16 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
             <h1>"Hello, " <span data-testid="dashboard-email">{user.email}</span></h1>
             <Transition fallback=|| view! { <p class="muted">"Loading your summary…"</p> }>
                 {move || Suspend::new(async move {
-                    match summary.await {
-                        Ok(summary) => view! {
-                            <SummaryPanel summary=summary.clone() />
-                            <NewWorkoutForm action=create today=summary.today form_ref=add_form />
-                        }.into_any(),
-                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                    let (summary, catalogue, repeat) = (summary.await, catalogue.await, repeat.await);
+                    match (summary, catalogue) {
+                        (Ok(summary), Ok(catalogue)) => {
+                            let repeated = repeat.ok().flatten();
+                            view! {
+                                <SummaryPanel summary=summary.clone() />
+                                <LogWorkout action=log summary catalogue=catalogue.into() repeated url />
+                            }.into_any()
+                        }
+                        (Err(err), _) | (_, Err(err)) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -165,12 +184,16 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
             <h2>"Your workouts"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading your workouts…"</p> }>
                 {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! {
-                            <WorkoutList workouts=page.workouts url update delete />
+                    let (page, summary, catalogue) = (page.await, summary.await, catalogue.await);
+                    match (page, summary, catalogue) {
+                        (Ok(page), Ok(summary), Ok(catalogue)) => view! {
+                            <WorkoutList workouts=page.workouts url edit delete units=summary.units
+                                catalogue=catalogue.into() latest=tomorrow(summary.today) />
                             <Pager next=page.next url />
                         }.into_any(),
-                        Err(err) => view! { <FormError error=Signal::stored(Some(err)) /> }.into_any(),
+                        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
+                            view! { <FormError error=Signal::stored(Some(err)) /> }.into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -178,20 +201,50 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
     }
 }
 
+/// The server allows a workout dated tomorrow, for time zones ahead of UTC.
+fn tomorrow(today: time::Date) -> time::Date {
+    today.next_day().unwrap_or(today)
+}
+
 #[component]
 fn SummaryPanel(summary: Summary) -> impl IntoView {
+    let this_week_volume = summary.weeks.last().map_or(0, |week| week.volume_g);
+    let volume = format_volume(this_week_volume, summary.units);
+    let streak = match summary.streak_weeks {
+        1 => "1 week".to_owned(),
+        weeks => format!("{weeks} weeks"),
+    };
     view! {
         <div class="stats" data-testid="summary">
-            <Stat label="This week" value=summary.this_week testid="stat-week" />
-            <Stat label="This month" value=summary.this_month testid="stat-month" />
-            <Stat label="Total" value=summary.total testid="stat-total" />
+            <Stat label="This week" value=summary.this_week.to_string() testid="stat-week" />
+            <Stat label="This month" value=summary.this_month.to_string() testid="stat-month" />
+            <Stat label="Total" value=summary.total.to_string() testid="stat-total" />
+            <Stat label="Lifted this week" value=volume testid="stat-volume" />
+            <Stat label="Streak" value=streak testid="stat-streak" />
         </div>
         <WeeksChart weeks=summary.weeks />
     }
 }
 
+/// Grams lifted as the user reads weights: `12,450 kg`.
+fn format_volume(grams: u64, units: Units) -> String {
+    let whole = match units.weight {
+        super::domain::WeightUnit::Kg => grams / 1000,
+        super::domain::WeightUnit::Lb => grams * 100_000 / 45_359_237,
+    };
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} {}", units.weight.as_str())
+}
+
 #[component]
-fn Stat(label: &'static str, value: u32, testid: &'static str) -> impl IntoView {
+fn Stat(label: &'static str, value: String, testid: &'static str) -> impl IntoView {
     view! {
         <div class="stat">
             <span class="stat-value" data-testid=testid>{value}</span>
@@ -245,80 +298,39 @@ fn WeeksChart(weeks: Vec<WeekCount>) -> impl IntoView {
     }
 }
 
+/// "Log a workout": the form, and above it "Repeat last", which starts the
+/// form as the latest workout with a title (a plain GET, so it works
+/// without JavaScript too).
 #[component]
-fn NewWorkoutForm(
-    action: ServerAction<CreateWorkout>,
-    today: time::Date,
-    form_ref: NodeRef<leptos::html::Form>,
+fn LogWorkout(
+    action: ServerAction<SaveWorkout>,
+    summary: Summary,
+    catalogue: Arc<[Exercise]>,
+    repeated: Option<Workout>,
+    url: DashboardUrl,
 ) -> impl IntoView {
-    let error = action_error(action);
+    let not_found = url.repeat.get_untracked().filter(|_| repeated.is_none());
+    let start = EditorStart {
+        id: None,
+        date: summary.today,
+        workout: repeated,
+    };
     view! {
         <details class="add-workout" open>
-            <summary>"Add a workout"</summary>
-            <ActionForm action node_ref=form_ref attr:class="workout-form" attr:data-testid="add-workout">
-                <WorkoutFields workout=None today=Some(today) />
-                <FormError error />
-                <SubmitButton pending=action.pending() label="Add workout" busy="Saving…" />
-            </ActionForm>
+            <summary>"Log a workout"</summary>
+            <Form method="GET" action="/dashboard" attr:class="repeat" attr:data-testid="repeat-last">
+                <label>"Repeat the last"
+                    <input type="text" name="repeat" placeholder="Lower A" maxlength="80"
+                        value=url.repeat.get_untracked().unwrap_or_default() />
+                </label>
+                <button type="submit" class="secondary">"Repeat"</button>
+            </Form>
+            {not_found.map(|title| view! {
+                <p class="muted" role="status">{format!("No workout titled “{title}” yet.")}</p>
+            })}
+            <WorkoutEditor action start units=summary.units catalogue latest=tomorrow(summary.today)
+                testid="add-workout" />
         </details>
-    }
-}
-
-/// The form fields, filled with `workout`'s values, or empty but for the date
-/// (`today`) for a new one. The server checks every rule again; the browser's
-/// own checks only save a round trip.
-#[component]
-fn WorkoutFields(workout: Option<Workout>, today: Option<time::Date>) -> impl IntoView {
-    let w = workout.as_ref();
-    let date = w
-        .map(|w| w.date)
-        .or(today)
-        .map(format_iso_date)
-        .unwrap_or_default();
-    let number = |value: Option<u16>| value.map(|v| v.to_string()).unwrap_or_default();
-    let decimal = |value: Option<u32>| value.map(format_thousandths).unwrap_or_default();
-    // Tomorrow: the server allows one day of slack for time zones ahead of UTC.
-    let max_date = today.map(|today| format_iso_date(today.next_day().unwrap_or(today)));
-    let earliest = format_iso_date(FlatWorkout::EARLIEST);
-    view! {
-        <div class="fields">
-            <label>"Date"
-                <input type="date" name="date" required value=date max=max_date min=earliest />
-            </label>
-            <label>"Kind"
-                <input type="text" name="kind" required maxlength=FlatWorkout::KIND_MAX_CHARS list="workout-kinds"
-                    placeholder="Run, Squat, …" value=w.map(|w| w.kind.clone()).unwrap_or_default() />
-            </label>
-            <label>"Minutes"
-                <input type="number" name="duration_minutes" min="1" max=FlatWorkout::MAX_MINUTES step="1"
-                    value=number(w.and_then(|w| w.duration_minutes)) />
-            </label>
-            <label>"Distance (km)"
-                <input type="number" name="distance_km" min="0.001" max=FlatWorkout::MAX_KM step="0.001"
-                    value=decimal(w.and_then(|w| w.distance_m)) />
-            </label>
-            <label>"Sets"
-                <input type="number" name="sets" min="1" max=FlatWorkout::MAX_SETS step="1"
-                    value=number(w.and_then(|w| w.sets)) />
-            </label>
-            <label>"Reps"
-                <input type="number" name="reps" min="1" max=FlatWorkout::MAX_REPS step="1"
-                    value=number(w.and_then(|w| w.reps)) />
-            </label>
-            <label>"Weight (kg)"
-                <input type="number" name="weight_kg" min="0.001" max=FlatWorkout::MAX_KG step="0.001"
-                    value=decimal(w.and_then(|w| w.weight_g)) />
-            </label>
-            <label class="notes">"Notes"
-                <textarea name="notes" maxlength=FlatWorkout::NOTES_MAX_CHARS rows="2">
-                    {w.map(|w| w.notes.clone()).unwrap_or_default()}
-                </textarea>
-            </label>
-        </div>
-        <datalist id="workout-kinds">
-            {["Run", "Walk", "Cycle", "Swim", "Row", "Squat", "Bench press", "Deadlift", "Pull-ups", "Yoga"]
-                .map(|kind| view! { <option value=kind></option> })}
-        </datalist>
     }
 }
 
@@ -326,12 +338,15 @@ fn WorkoutFields(workout: Option<Workout>, today: Option<time::Date>) -> impl In
 fn WorkoutList(
     workouts: Vec<Workout>,
     url: DashboardUrl,
-    update: ServerAction<UpdateWorkout>,
+    edit: ServerAction<SaveWorkout>,
     delete: ServerAction<DeleteWorkout>,
+    units: Units,
+    catalogue: Arc<[Exercise]>,
+    latest: time::Date,
 ) -> impl IntoView {
     if workouts.is_empty() {
         return view! {
-            <p class="muted" data-testid="no-workouts">"No workouts here yet. Add your first one above."</p>
+            <p class="muted" data-testid="no-workouts">"No workouts here yet. Log your first one above."</p>
         }
         .into_any();
     }
@@ -340,17 +355,26 @@ fn WorkoutList(
     // and every server render is cheaper (docs/PERFORMANCE.md).
     // A server render runs this closure twice (once to find the resources
     // inside, once for the HTML), so the rows' text is formatted once, here.
-    let rows: Arc<[ListedWorkout]> = workouts.into_iter().map(ListedWorkout::new).collect();
+    let rows: Arc<[ListedWorkout]> = workouts
+        .into_iter()
+        .map(|workout| ListedWorkout::new(workout, units))
+        .collect();
+    let editing = EditingContext {
+        edit,
+        units,
+        catalogue,
+        latest,
+    };
     view! {
         <ul class="workouts" data-testid="workout-list">
             {move || {
-                let editing = url.editing.get();
+                let open_edit = url.editing.get();
                 let deleting = url.deleting.get();
                 let links = url.links();
                 rows.iter()
                     .map(|row| {
-                        let mode = RowMode::of(row.workout.id, editing, deleting);
-                        workout_row(row, mode, &links, update, delete)
+                        let mode = RowMode::of(row.workout.id, open_edit, deleting);
+                        workout_row(row, mode, &links, &editing, delete)
                     })
                     .collect_view()
             }}
@@ -359,24 +383,132 @@ fn WorkoutList(
     .into_any()
 }
 
+/// What the edit form of a row needs.
+#[derive(Clone)]
+struct EditingContext {
+    edit: ServerAction<SaveWorkout>,
+    units: Units,
+    catalogue: Arc<[Exercise]>,
+    latest: time::Date,
+}
+
 /// A workout as the list shows it, its text formatted once.
 struct ListedWorkout {
     date: Arc<str>,
-    kind: Arc<str>,
+    title: Arc<str>,
     facts: Arc<str>,
+    entries: Arc<[ListedEntry]>,
     notes: Option<Arc<str>>,
     workout: Workout,
 }
 
+/// An entry's line: the exercise and its sets, each with its record.
+struct ListedEntry {
+    /// `/exercises/ID`: the exercise's progress page.
+    href: Arc<str>,
+    exercise: Arc<str>,
+    sets: Vec<(Arc<str>, Option<&'static str>)>,
+}
+
 impl ListedWorkout {
-    fn new(workout: Workout) -> Self {
+    fn new(workout: Workout, units: Units) -> Self {
+        let date = match workout.start_time {
+            Some(minute) => format!(
+                "{} · {}",
+                format_long_date(workout.date),
+                format_clock_time(minute)
+            ),
+            None => format_long_date(workout.date),
+        };
         Self {
-            date: format_long_date(workout.date).into(),
-            kind: workout.kind.as_str().into(),
+            date: date.into(),
+            title: workout.display_title().into(),
             facts: workout_facts(&workout).into(),
+            entries: workout
+                .entries
+                .iter()
+                .map(|entry| ListedEntry::new(entry, units))
+                .collect(),
             notes: (!workout.notes.is_empty()).then(|| workout.notes.as_str().into()),
             workout,
         }
+    }
+}
+
+impl ListedEntry {
+    fn new(entry: &Entry, units: Units) -> Self {
+        let exercise = match entry.exercise.exercise_type {
+            ExerciseType::WeightReps if entry.sets.iter().any(|s| s.values.weight_g.is_some()) => {
+                format!("{} ({})", entry.exercise.name, units.weight.as_str())
+            }
+            _ => entry.exercise.name.clone(),
+        };
+        Self {
+            href: format!("/exercises/{}", entry.exercise.id).into(),
+            exercise: exercise.into(),
+            sets: entry
+                .sets
+                .iter()
+                .map(|set| {
+                    (
+                        set_text(set, entry.exercise.exercise_type, units).into(),
+                        set.record.map(|r| r.label()),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A set as the list reads it: `100 × 5 @8.5`, `60 × 8 warm-up`,
+/// `5 km in 25:00`.
+pub(super) fn set_text(set: &LoggedSet, exercise_type: ExerciseType, units: Units) -> String {
+    let v = &set.values;
+    let mut parts = Vec::new();
+    match (v.weight_g, v.reps) {
+        (Some(weight), Some(reps)) if exercise_type == ExerciseType::WeightReps => {
+            parts.push(format!("{} × {reps}", units.weight.format_grams(weight)));
+        }
+        (Some(weight), Some(reps)) => {
+            parts.push(format!(
+                "{reps} reps +{} {}",
+                units.weight.format_grams(weight),
+                units.weight.as_str()
+            ));
+        }
+        (None, Some(reps)) => parts.push(format!("{reps} reps")),
+        (Some(weight), None) => parts.push(format!(
+            "{} {}",
+            units.weight.format_grams(weight),
+            units.weight.as_str()
+        )),
+        (None, None) => {}
+    }
+    if let Some(metres) = v.distance_m {
+        parts.push(format!(
+            "{} {}",
+            units.distance.format_metres(metres),
+            units.distance.as_str()
+        ));
+    }
+    if let Some(seconds) = v.duration_s {
+        let time = format_duration(seconds);
+        parts.push(if v.distance_m.is_some() {
+            format!("in {time}")
+        } else {
+            time
+        });
+    }
+    if let Some(rpe) = v.rpe {
+        parts.push(format!("@{rpe}"));
+    }
+    if v.kind != SetKind::Normal {
+        parts.push(v.kind.label().to_lowercase());
+    }
+    if parts.is_empty() {
+        "done".to_owned()
+    } else {
+        parts.join(" ")
     }
 }
 
@@ -405,13 +537,21 @@ fn workout_row(
     row: &ListedWorkout,
     mode: RowMode,
     links: &DashboardLinks,
-    update: ServerAction<UpdateWorkout>,
+    editing: &EditingContext,
     delete: ServerAction<DeleteWorkout>,
 ) -> impl IntoView + use<> {
     let id = row.workout.id;
     let content = if mode == RowMode::Editing {
-        let cancel = links.list();
-        Either::Left(view! { <EditWorkoutForm workout=row.workout.clone() cancel update /> })
+        let start = EditorStart {
+            id: Some(id),
+            date: row.workout.date,
+            workout: Some(row.workout.clone()),
+        };
+        let editing = editing.clone();
+        Either::Left(view! {
+            <WorkoutEditor action=editing.edit start units=editing.units catalogue=editing.catalogue
+                latest=editing.latest cancel=links.list() testid="edit-workout" />
+        })
     } else {
         let confirm = (mode == RowMode::ConfirmingDelete)
             .then(|| delete_confirmation(id, links.list(), delete));
@@ -419,11 +559,34 @@ fn workout_row(
             .notes
             .clone()
             .map(|notes| view! { <p class="workout-notes">{notes}</p> });
+        let entries = row
+            .entries
+            .iter()
+            .map(|entry| {
+                let sets = entry
+                    .sets
+                    .iter()
+                    .map(|(text, record)| {
+                        let record = record.map(|label| view! {
+                            <span class="record" data-testid="record" title=label>{format!("★ {label}")}</span>
+                        });
+                        view! { <li class="set-chip">{text.clone()}{record}</li> }
+                    })
+                    .collect_view();
+                view! {
+                    <li data-testid="entry-summary">
+                        <a class="entry-exercise" href=entry.href.clone()>{entry.exercise.clone()}</a>
+                        <ul class="set-chips">{sets}</ul>
+                    </li>
+                }
+            })
+            .collect_view();
         Either::Right(view! {
             <div class="workout-main">
                 <span class="workout-date">{row.date.clone()}</span>
-                <strong class="workout-kind" data-testid="workout-kind">{row.kind.clone()}</strong>
+                <strong class="workout-kind" data-testid="workout-kind">{row.title.clone()}</strong>
                 <span class="workout-facts" data-testid="workout-facts">{row.facts.clone()}</span>
+                <ul class="entry-summaries">{entries}</ul>
                 {notes}
             </div>
             <div class="workout-actions">
@@ -459,44 +622,21 @@ fn delete_confirmation(
     }
 }
 
-#[component]
-fn EditWorkoutForm(
-    workout: Workout,
-    /// Where "Cancel" goes (the list, with nothing open).
-    cancel: String,
-    update: ServerAction<UpdateWorkout>,
-) -> impl IntoView {
-    let id = workout.id;
-    view! {
-        <ActionForm action=update attr:class="workout-form" attr:data-testid="edit-workout">
-            <input type="hidden" name="id" value=id />
-            <WorkoutFields workout=Some(workout) today=None />
-            <FormError error=action_error(update) />
-            <div class="form-actions">
-                <SubmitButton pending=update.pending() label="Save" busy="Saving…" />
-                <a href=cancel data-noscroll="">"Cancel"</a>
-            </div>
-        </ActionForm>
-    }
-}
-
-/// `42 min · 10.5 km · 3 × 10 · 60 kg`
+/// `65 min · 2 exercises · 7 sets`
 fn workout_facts(w: &Workout) -> String {
     let mut facts = Vec::new();
     if let Some(minutes) = w.duration_minutes {
         facts.push(format!("{minutes} min"));
     }
-    if let Some(metres) = w.distance_m {
-        facts.push(format!("{} km", format_thousandths(metres)));
+    let exercises = w.entries.len();
+    if exercises > 1 {
+        facts.push(format!("{exercises} exercises"));
     }
-    match (w.sets, w.reps) {
-        (Some(sets), Some(reps)) => facts.push(format!("{sets} × {reps}")),
-        (Some(sets), None) => facts.push(format!("{sets} sets")),
-        (None, Some(reps)) => facts.push(format!("{reps} reps")),
-        (None, None) => {}
-    }
-    if let Some(grams) = w.weight_g {
-        facts.push(format!("{} kg", format_thousandths(grams)));
+    let sets: usize = w.entries.iter().map(|e| e.sets.len()).sum();
+    match sets {
+        0 => {}
+        1 => facts.push("1 set".to_owned()),
+        n => facts.push(format!("{n} sets")),
     }
     facts.join(" · ")
 }

@@ -2,6 +2,8 @@
 //! user and passes that user's id to every query, so no request can reach
 //! another user's rows: a foreign id behaves exactly like a missing one (404).
 
+use super::domain::draft::parse_title;
+use super::domain::progress::ExerciseProgress;
 use super::domain::{
     Exercise, ExerciseType, FlatWorkout, NewWorkout, PageCursor, PageSize, Summary, Workout,
     WorkoutDraft, WorkoutForm, WorkoutPage,
@@ -32,10 +34,30 @@ pub async fn get(id: i64) -> Result<Workout, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// How many days back the streak is counted: a streak longer than this
+/// many training days shows as what they cover.
+const STREAK_DAYS: u16 = 400;
+
 pub async fn summary() -> Result<Summary, AppError> {
     let user = require_user().await?;
     let state = request::state()?;
-    state.db.workout_summary(user.id, today()).await
+    let today = today();
+    let mut summary = state.db.workout_summary(user.id, today).await?;
+    let window = Summary::window(today);
+    summary.add_daily_volumes(
+        &state
+            .db
+            .daily_volumes(user.id, window.starts, window.ends)
+            .await?,
+    );
+    let tomorrow = today.next_day().unwrap_or(today);
+    let days = state
+        .db
+        .recent_workout_days(user.id, tomorrow, STREAK_DAYS)
+        .await?;
+    summary.streak_weeks = Summary::streak_from(today, &days);
+    summary.units = state.db.units_of(user.id).await?;
+    Ok(summary)
 }
 
 pub async fn save(id: Option<i64>, draft: &WorkoutDraft) -> Result<Workout, AppError> {
@@ -57,11 +79,25 @@ pub async fn save(id: Option<i64>, draft: &WorkoutDraft) -> Result<Workout, AppE
 
 pub async fn last_titled(title: &str) -> Result<Option<Workout>, AppError> {
     let user = require_user().await?;
+    let title = parse_title(title)?;
     let state = request::state()?;
-    if title.trim().is_empty() {
+    if title.is_empty() {
         return Ok(None);
     }
-    state.db.last_workout_titled(user.id, title).await
+    state.db.last_workout_titled(user.id, &title).await
+}
+
+pub async fn progress(id: i64) -> Result<ExerciseProgress, AppError> {
+    let user = require_user().await?;
+    let state = request::state()?;
+    let exercise = state
+        .db
+        .find_exercise(user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let history = state.db.exercise_history(user.id, exercise.id).await?;
+    let units = state.db.units_of(user.id).await?;
+    Ok(ExerciseProgress::from_history(exercise, units, history))
 }
 
 pub async fn exercises() -> Result<Vec<Exercise>, AppError> {

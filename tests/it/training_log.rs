@@ -383,6 +383,17 @@ async fn repeat_last_finds_the_latest_workout_with_the_title(backend: Backend) {
     assert_eq!(none, Value::Null);
     let blank = ok_json(post(&app, "/api/workouts/last", &[field("title", " ")], &ann).await).await;
     assert_eq!(blank, Value::Null);
+    // A title no workout can have is refused before any query (PostgreSQL
+    // would refuse its NUL as an error of its own).
+    let res = post(
+        &app,
+        "/api/workouts/last",
+        &[field("title", "Lower\u{0}A")],
+        &ann,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("title"));
     let bobs = ok_json(
         post(
             &app,

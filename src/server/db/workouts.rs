@@ -12,6 +12,7 @@ use time::Date;
 use super::exercises::{Catalogue, add_exercise, read_catalogue};
 use super::{Database, begin_writing, on_pool};
 use crate::error::AppError;
+use crate::workouts::domain::progress::DatedSet;
 use crate::workouts::domain::{
     Bests, Entry, Exercise, ExerciseType, FlatWorkout, LoggedSet, NewWorkout, PageCursor, PageSize,
     RecordKind, Rpe, SetKind, SetValues, Summary, Workout, WorkoutHeader, WorkoutPage,
@@ -108,6 +109,40 @@ impl JoinedRow {
                 distance_m: narrow(self.distance_m),
             },
             record: self.record.as_deref().and_then(RecordKind::from_name),
+        })
+    }
+}
+
+/// One row of [`Database::exercise_history`].
+#[derive(FromRow)]
+struct HistoryRow {
+    id: i64,
+    date: Date,
+    set_type: String,
+    reps: Option<i64>,
+    weight_g: Option<i64>,
+    rpe_halves: Option<i64>,
+    duration_s: Option<i64>,
+    distance_m: Option<i64>,
+    record: Option<String>,
+}
+
+impl HistoryRow {
+    fn into_dated(self) -> Option<DatedSet> {
+        Some(DatedSet {
+            date: self.date,
+            workout_id: self.id,
+            set: LoggedSet {
+                values: SetValues {
+                    kind: SetKind::from_name(&self.set_type)?,
+                    reps: narrow(self.reps),
+                    weight_g: narrow(self.weight_g),
+                    rpe: narrow::<u8>(self.rpe_halves).and_then(Rpe::from_halves),
+                    duration_s: narrow(self.duration_s),
+                    distance_m: narrow(self.distance_m),
+                },
+                record: self.record.as_deref().and_then(RecordKind::from_name),
+            },
         })
     }
 }
@@ -681,6 +716,84 @@ impl Database {
             u32::try_from(total).unwrap_or(u32::MAX),
             &days,
         ))
+    }
+}
+
+impl Database {
+    /// Every set of one exercise in the user's workouts, oldest first (by
+    /// date, workout, entry, set), with its workout's id and date.
+    pub async fn exercise_history(
+        &self,
+        user_id: i64,
+        exercise_id: i64,
+    ) -> Result<Vec<DatedSet>, AppError> {
+        const SQL: &str = "SELECT w.id, w.date, s.set_type, s.reps, s.weight_g, s.rpe_halves, \
+                    s.duration_s, s.distance_m, s.record \
+             FROM workout_entries en \
+             JOIN workouts w ON w.id = en.workout_id \
+             JOIN workout_sets s ON s.entry_id = en.id \
+             WHERE en.user_id = $1 AND en.exercise_id = $2 \
+             ORDER BY w.date, w.id, en.position, s.position";
+        let rows: Vec<HistoryRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(user_id)
+                .bind(exercise_id)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(HistoryRow::into_dated)
+            .collect())
+    }
+
+    /// Weight × reps of the working sets (warm-ups left out) on each day in
+    /// `starts..ends` that has any, in grams.
+    pub async fn daily_volumes(
+        &self,
+        user_id: i64,
+        starts: Date,
+        ends: Date,
+    ) -> Result<Vec<(Date, u64)>, AppError> {
+        const SQL: &str = "SELECT w.date, CAST(SUM(s.weight_g * s.reps) AS BIGINT) \
+             FROM workouts w \
+             JOIN workout_entries en ON en.workout_id = w.id \
+             JOIN workout_sets s ON s.entry_id = en.id \
+             WHERE w.user_id = $1 AND w.date >= $2 AND w.date < $3 \
+               AND s.set_type <> 'warmup' AND s.weight_g IS NOT NULL AND s.reps IS NOT NULL \
+             GROUP BY w.date";
+        let rows: Vec<(Date, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(SQL)
+                .bind(user_id)
+                .bind(starts)
+                .bind(ends)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, grams)| (day, u64::try_from(grams.unwrap_or(0)).unwrap_or(0)))
+            .collect())
+    }
+
+    /// The latest `limit` days (up to `until`) on which the user worked out,
+    /// newest first: what the streak is counted from.
+    pub async fn recent_workout_days(
+        &self,
+        user_id: i64,
+        until: Date,
+        limit: u16,
+    ) -> Result<Vec<Date>, AppError> {
+        const SQL: &str = "SELECT DISTINCT date FROM workouts WHERE user_id = $1 AND date <= $2 \
+             ORDER BY date DESC LIMIT $3";
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(SQL)
+                .bind(user_id)
+                .bind(until)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?)
     }
 }
 

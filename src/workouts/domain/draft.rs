@@ -264,7 +264,9 @@ fn blank_to_none(raw: &Option<String>) -> Option<&str> {
         .filter(|value| !value.is_empty())
 }
 
-fn parse_title(raw: &str) -> Result<String, AppError> {
+/// A trimmed title of at most [`NewWorkout::TITLE_MAX_CHARS`] characters,
+/// without control characters; errors name `title`.
+pub fn parse_title(raw: &str) -> Result<String, AppError> {
     let title = raw.trim();
     if title.chars().count() > NewWorkout::TITLE_MAX_CHARS {
         return Err(AppError::invalid(

@@ -5,11 +5,13 @@
 //! - `model.rs`: exercises, entries and sets, records and the e1RM formula;
 //! - `units.rs`: kg or lb, km or mi, and their exact conversions;
 //! - `draft.rs`: the logging form and its parse into a [`NewWorkout`];
+//! - `progress.rs`: an exercise's history, records and chart points;
 //! - this file: the workout itself, the one-exercise form of the first API
 //!   ([`WorkoutForm`]), paging and the dashboard's calendar figures.
 
 pub mod draft;
 pub mod model;
+pub mod progress;
 pub mod units;
 
 use serde::{Deserialize, Serialize};
@@ -146,6 +148,11 @@ pub struct Summary {
     pub total: u32,
     /// The last [`Summary::WEEKS`] weeks, oldest first, ending with this week.
     pub weeks: Vec<WeekCount>,
+    /// Weeks in a row with at least one workout, up to this week (or up to
+    /// last week while this week has none yet: the streak is still alive).
+    pub streak_weeks: u32,
+    /// The units the user reads values in.
+    pub units: Units,
 }
 
 impl Summary {
@@ -183,6 +190,7 @@ impl Summary {
                 WeekCount {
                     starts: week.starts,
                     count: count_in(week),
+                    volume_g: 0,
                 }
             })
             .collect();
@@ -192,7 +200,52 @@ impl Summary {
             this_month: count_in(Period::month_of(today)),
             total,
             weeks,
+            streak_weeks: 0,
+            units: Units::default(),
         }
+    }
+
+    /// Adds each day's volume (grams lifted, working sets) to its week.
+    pub fn add_daily_volumes(&mut self, days: &[(Date, u64)]) {
+        for week in &mut self.weeks {
+            let period = Period::week_of(week.starts);
+            week.volume_g = days
+                .iter()
+                .filter(|(day, _)| period.contains(*day))
+                .map(|(_, grams)| grams)
+                .sum();
+        }
+    }
+
+    /// The streak in weeks, from the days with workouts, newest first.
+    pub fn streak_from(today: Date, days_newest_first: &[Date]) -> u32 {
+        let mut weeks = days_newest_first
+            .iter()
+            .map(|day| week_start(*day))
+            .peekable();
+        let this_week = week_start(today);
+        // Days after this week (tomorrow, a time zone ahead) count as this week.
+        while weeks.peek().is_some_and(|week| *week > this_week) {
+            weeks.next();
+        }
+        let mut expected = match weeks.peek() {
+            Some(week) if *week == this_week => this_week,
+            Some(week) if *week == this_week - Duration::weeks(1) => *week,
+            _ => return 0,
+        };
+        let mut streak = 0;
+        for week in weeks {
+            if week == expected {
+                continue;
+            }
+            if week == expected - Duration::weeks(1) {
+                streak += 1;
+                expected = week;
+            } else {
+                break;
+            }
+        }
+        streak + 1
     }
 }
 
@@ -233,6 +286,8 @@ pub struct WeekCount {
     #[serde(with = "iso_date")]
     pub starts: Date,
     pub count: u32,
+    /// Weight × reps of the week's working sets (warm-ups left out), grams.
+    pub volume_g: u64,
 }
 
 /// The Monday that starts the week of `date`.
@@ -900,6 +955,31 @@ mod tests {
         // Thursday 31 Dec: tomorrow is next month and next year.
         let s = Summary::from_daily_counts(date!(2026 - 12 - 31), 1, &[(date!(2027 - 01 - 01), 1)]);
         assert_eq!((s.this_week, s.this_month), (1, 0));
+    }
+
+    #[test]
+    fn a_streak_counts_weeks_in_a_row_up_to_this_or_last_week() {
+        let monday = date!(2026 - 11 - 23);
+        let streak = |days: &[Date]| Summary::streak_from(monday, days);
+        assert_eq!(streak(&[]), 0);
+        assert_eq!(streak(&[monday]), 1);
+        // Last week and the two before: alive until this week ends.
+        let weeks_back = |n: i64| monday - Duration::weeks(n) + Duration::days(2);
+        assert_eq!(
+            streak(&[weeks_back(1), weeks_back(1), weeks_back(2), weeks_back(3)]),
+            3
+        );
+        assert_eq!(
+            streak(&[monday, weeks_back(1), weeks_back(3)]),
+            2,
+            "a gap ends it"
+        );
+        assert_eq!(streak(&[weeks_back(2)]), 0, "a week missed");
+        assert_eq!(
+            streak(&[monday + Duration::days(1), monday]),
+            1,
+            "tomorrow is this week"
+        );
     }
 
     #[test]
