@@ -145,6 +145,7 @@ fn TrainingLogSection(
                 <a class="button secondary" href="/export/workouts.csv" download="" rel="external" data-testid="export-csv">"Download CSV"</a>
                 <a class="button secondary" href="/export/workouts.json" download="" rel="external" data-testid="export-json">"Download JSON"</a>
             </p>
+            <crate::transfer::pages::ImportSection />
         </section>
     }
 }

@@ -7,6 +7,7 @@
 //! functions: a browser follows a link to a download and posts a file as
 //! multipart form data (`server::routes`).
 
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -8,7 +8,7 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE, VARY};
 use crate::common::{Backend, Deployment, TestApp};
 
 /// The body as sent, decoded by its `Content-Encoding` (none, br or gzip).
-async fn decoded(res: reqwest::Response) -> (Option<String>, String) {
+pub(crate) async fn decoded(res: reqwest::Response) -> (Option<String>, String) {
     let encoding = res
         .headers()
         .get(CONTENT_ENCODING)

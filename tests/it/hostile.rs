@@ -30,6 +30,7 @@ const ENDPOINTS: &[&str] = &[
     "/api/workouts/last",
     "/api/workouts/exercises",
     "/api/workouts/add_exercise",
+    "/api/workouts/progress",
     "/api/account/sessions",
     "/api/account/revoke_session",
     "/api/account/logout_others",

@@ -536,6 +536,21 @@ async fn the_export_streams_the_users_whole_log_as_csv_and_json(backend: Backend
         "{disposition}"
     );
     let body = res.text().await.unwrap();
+    // A browser takes it brotli-compressed: the same file, whole (the
+    // compression layer polls the streamed body again after its end).
+    for path in ["/export/workouts.csv", "/export/workouts.json"] {
+        let plain = get(&app, path, Some(&ann)).await.text().await.unwrap();
+        let res = app
+            .client
+            .get(app.url(path))
+            .header(reqwest::header::COOKIE, &ann)
+            .header(reqwest::header::ACCEPT_ENCODING, "br")
+            .send()
+            .await
+            .unwrap();
+        let (encoding, text) = crate::compression::decoded(res).await;
+        assert_eq!((encoding.as_deref(), text), (Some("br"), plain), "{path}");
+    }
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = reader
         .headers()
@@ -641,6 +656,103 @@ async fn a_long_log_is_exported_whole_and_in_order(backend: Backend) {
     app.shutdown().await;
 }
 
+/// An exercise's page data: a point per workout, the records, the latest
+/// sets; another user's own exercise is a 404, a common one shows only the
+/// caller's sets.
+async fn an_exercises_progress_shows_its_records_and_only_the_users_sets(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let ann = app.signed_up_cookie("ann@example.com").await;
+    let bob = app.signed_up_cookie("bob@example.com").await;
+    ok_json(post(&app, "/api/workouts/save", &lower_a(7, "110"), &ann).await).await;
+    let latest = ok_json(post(&app, "/api/workouts/save", &lower_a(0, "112.5"), &ann).await).await;
+    let squat = latest["entries"][0]["exercise"]["id"].to_string();
+    let mut own = lower_a(1, "100");
+    own.retain(|(k, _)| !k.starts_with("entries[1]"));
+    own.iter_mut().for_each(|(k, v)| {
+        if k == "entries[0][exercise]" {
+            *v = "Zercher Squat".into();
+        }
+    });
+    let zercher = ok_json(post(&app, "/api/workouts/save", &own, &ann).await).await;
+    let zercher = zercher["entries"][0]["exercise"]["id"].to_string();
+
+    let progress =
+        ok_json(post(&app, "/api/workouts/progress", &[field("id", &squat)], &ann).await).await;
+    assert_eq!(progress["exercise"]["name"], "Squat");
+    assert_eq!(progress["set_count"], 8);
+    let points: Vec<&Value> = progress["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["best_e1rm_g"])
+        .collect();
+    assert_eq!(
+        points,
+        [&json!(128_333), &json!(131_250)],
+        "110 × 5, then 112.5 × 5"
+    );
+    let records = &progress["records"];
+    assert_eq!(records["best_e1rm_g"]["value"], 131_250);
+    assert_eq!(records["heaviest_g"]["value"], 112_500);
+    let maxes: Vec<&Value> = records["rep_maxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["best"]["value"])
+        .collect();
+    assert_eq!(
+        maxes,
+        [
+            &json!(112_500),
+            &json!(112_500),
+            &json!(112_500),
+            &Value::Null
+        ]
+    );
+    assert_eq!(
+        progress["recent"][0]["set"]["weight_g"], 112_500,
+        "newest first"
+    );
+
+    // Bob: Ann's own exercise does not exist for him; the common one is empty.
+    let res = post(
+        &app,
+        "/api/workouts/progress",
+        &[field("id", &zercher)],
+        &bob,
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    let empty =
+        ok_json(post(&app, "/api/workouts/progress", &[field("id", &squat)], &bob).await).await;
+    assert_eq!(
+        (empty["set_count"].as_i64(), empty["sessions"].clone()),
+        (Some(0), json!([]))
+    );
+    assert_eq!(
+        app.post_form("/api/workouts/progress", &[("id", "1")], None)
+            .await
+            .status(),
+        401
+    );
+    // The page itself: the chart and the records, server-rendered.
+    let html = app
+        .get_page(&format!("/exercises/{squat}"), Some(&ann))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"progress-chart\""));
+    assert_eq!(html.matches("data-testid=\"chart-point\"").count(), 2);
+    assert!(html.contains("131.25 kg"));
+    let missing = app
+        .get_page(&format!("/exercises/{zercher}"), Some(&bob))
+        .await;
+    assert_eq!(missing.status(), 404);
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_whole_workout_is_logged_read_back_and_its_records_marked,
     cardio_and_bodyweight_sets_set_their_own_records,
@@ -652,4 +764,5 @@ crate::on_both_databases!(
     the_logging_form_works_as_a_plain_post,
     the_export_streams_the_users_whole_log_as_csv_and_json,
     a_long_log_is_exported_whole_and_in_order,
+    an_exercises_progress_shows_its_records_and_only_the_users_sets,
 );

@@ -6,7 +6,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use futures::stream::{self, Stream};
+use futures::stream::{self, Stream, StreamExt as _};
 use time::Date;
 
 use super::{csv_format, json_format};
@@ -113,7 +113,8 @@ async fn export(state: AppState, req: Request, format: Format) -> Response {
         Ok(page) => page,
         Err(err) => return error_response(&err),
     };
-    let body = Body::from_stream(pages(state.db.clone(), user.id, format, first));
+    // Fused: the compression layer polls a body again after it has ended.
+    let body = Body::from_stream(pages(state.db.clone(), user.id, format, first).fuse());
     let filename = format!(
         "attachment; filename=\"workouts-{}.{}\"",
         format_iso_date(today()),

@@ -44,12 +44,17 @@ struct ImportForm {
 
 pub async fn import(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let header_text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let content_type = header_text(header::CONTENT_TYPE);
+    // A form posted without JavaScript: the browser shows the answer.
+    let wants_page = header_text(header::ACCEPT).contains("text/html");
     let answer = request::as_server_function(&state, parts, async {
         let user = require_user().await?;
         let form = read_form(&content_type, body).await?;
@@ -89,10 +94,52 @@ pub async fn import(State(state): State<AppState>, req: Request) -> Response {
         Ok::<_, AppError>(summary)
     })
     .await;
-    match answer {
-        Ok(summary) => axum::Json(summary).into_response(),
-        Err(err) => error_response(&err),
+    match (answer, wants_page) {
+        (Ok(summary), false) => axum::Json(summary).into_response(),
+        (Err(err), false) => error_response(&err),
+        (answer, true) => answer_page(answer),
     }
+}
+
+/// The answer to a plain form post: a short page that says what the file
+/// held or what was stored, or why it could not be read, and links back.
+fn answer_page(answer: Result<ImportSummary, AppError>) -> Response {
+    let (status, heading, lines) = match &answer {
+        Ok(summary) => {
+            let mut lines = vec![crate::transfer::pages::describe(summary)];
+            lines.extend(
+                summary
+                    .rejected
+                    .iter()
+                    .map(|row| format!("Line {}: {}", row.line, row.reason)),
+            );
+            if summary.stored.is_none() {
+                lines.push(
+                    "Nothing was stored: to store it, choose the file again and tick \"Store it\"."
+                        .to_owned(),
+                );
+            }
+            (axum::http::StatusCode::OK, "Import", lines)
+        }
+        Err(err) => (
+            axum::http::StatusCode::from_u16(err.status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST),
+            "The file could not be imported",
+            vec![err.to_string()],
+        ),
+    };
+    let items: String = lines
+        .iter()
+        .map(|line| format!("<li>{}</li>", html_escape::encode_text(line)))
+        .collect();
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{heading}</title></head><body><main><h1>{heading}</h1><ul>{items}</ul>\
+         <p><a href=\"/account\">Back to your account</a> · <a href=\"/dashboard\">Your workouts</a></p>\
+         </main></body></html>"
+    );
+    (status, axum::response::Html(page)).into_response()
 }
 
 /// The multipart form's fields. Unknown fields are ignored.
