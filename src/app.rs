@@ -118,6 +118,7 @@ fn NavBar() -> impl IntoView {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
                                 <span class="nav-email" data-testid="nav-email">{user.email}</span>
+                                <a href="/dashboard">"Workouts"</a>
                                 <a href="/account">"Account"</a>
                                 <LogoutButton />
                             }.into_any(),
