@@ -98,12 +98,22 @@ signup_cookie() {
     | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
 }
 
-# add_workouts APP_URL COOKIE N: one run a day over the last N days.
+# add_workouts APP_URL COOKIE N: one workout a day over the last N days,
+# each of 4 exercises with 4 sets (a warm-up and 3 working sets).
 add_workouts() {
-  local n # the caller's own n (instructions.sh numbers its binaries with it)
+  local n e s # the caller's own n (instructions.sh numbers its binaries with it)
+  local exercises=("Squat" "Bench Press" "Barbell Row" "Overhead Press")
   for n in $(seq "$3"); do
-    curl -s -o /dev/null -X POST -H "cookie: $2" \
-      -d "date=$(date -u -d "-$n days" +%F)&kind=Run&duration_minutes=30&distance_km=5.5&notes=steady" \
-      "$1/api/workouts/create"
+    local form="date=$(date -u -d "-$n days" +%F)&title=Session+$((n % 3))&duration_minutes=60&notes=steady"
+    for e in 0 1 2 3; do
+      form+="&entries%5B$e%5D%5Bexercise%5D=${exercises[$e]// /+}"
+      for s in 0 1 2 3; do
+        local kind=normal; ((s == 0)) && kind=warmup
+        form+="&entries%5B$e%5D%5Bsets%5D%5B$s%5D%5Breps%5D=5"
+        form+="&entries%5B$e%5D%5Bsets%5D%5B$s%5D%5Bweight%5D=$((40 + 10 * s + n % 7))"
+        form+="&entries%5B$e%5D%5Bsets%5D%5B$s%5D%5Bkind%5D=$kind"
+      done
+    done
+    curl -s -o /dev/null -X POST -H "cookie: $2" -d "$form" "$1/api/workouts/save"
   done
 }

@@ -173,11 +173,28 @@ printf '  /api/me during the storm: %s req/s; logins: %s req/s\n' \
   "$(sed -n 's/^Requests\/sec: *//p' "$results/storm-me-c32.txt")" \
   "$(sed -n 's/^Requests\/sec: *//p' "$results/storm-logins-c8.txt")"
 
-say "gated dashboard, server-side rendered (50 workouts), and the streamed home page"
+say "gated dashboard, server-side rendered (50 workouts x 4 exercises x 4 sets), and the streamed home page"
 measure dashboard "$app/dashboard" get.lua "$app_cookie" 32 "$app_pid"
 measure dashboard "$app/dashboard" get.lua "$app_cookie" 1
 measure home "$app/" get.lua "" 32 "$app_pid"
 measure home "$app/" get.lua "" 1
+
+say "import: a 100,000-row Strong export stored in one request, beside Python's csv module reading it"
+python3 bench/import_file.py "$work/strong.csv" 100000
+import_cookie=$(signup_cookie "$app" importer@example.com)
+started=$(date +%s.%N)
+import_status=$(curl -s -o "$work/import.json" -w '%{http_code}' -H "cookie: $import_cookie" \
+  -F "file=@$work/strong.csv;type=text/csv" -F unit=lb -F confirm=true "$app/api/import")
+finished=$(date +%s.%N)
+[[ $import_status == 200 ]] || { echo "the import answered $import_status: $(cat "$work/import.json")" >&2; exit 1; }
+{
+  printf 'IMPORT_ROWS 100000\n'
+  printf 'IMPORT_BYTES %s\n' "$(stat -c %s "$work/strong.csv")"
+  printf 'IMPORT_SECONDS %s\n' "$(echo "$finished - $started" | bc)"
+  printf 'PYCSV_SECONDS %s\n' "$(python3 bench/import_file.py "$work/strong.csv" --read)"
+  printf 'IMPORT_STORED %s\n' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stored"])' "$work/import.json")"
+} >"$results/import.txt"
+cat "$results/import.txt"
 
 say "static assets: the JS glue and the WASM under their content-hashed URLs"
 home=$(curl -s "$app/")

@@ -27,7 +27,9 @@ use super::form_redirect;
 use super::http::{limit_request_size, session_save_failure_is_unavailable};
 use super::proxy::{TrustedProxies, resolve_client_ip};
 use super::security::{SecurityPolicy, add_security_headers, cross_site_refusal};
-use super::sessions::{CookieKeys, accept_retired_key, watch_for_ended_session};
+use super::sessions::{
+    CookieKeys, accept_retired_key, carries_signed_session, watch_for_ended_session,
+};
 use crate::auth::domain::resolve_page;
 
 /// The deployment facts the edge needs.
@@ -162,7 +164,8 @@ fn take_ready<S: Clone>(slot: &mut S) -> S {
 /// it: an oversized request is refused before anything reads it, and a
 /// cross-site one before any session work.
 async fn admit(edge: &Edge, req: Request) -> Result<Request, Response> {
-    let mut req = limit_request_size(req, edge.body_timeout).await?;
+    let may_upload = carries_signed_session(&edge.cookie_keys, req.headers());
+    let mut req = limit_request_size(req, edge.body_timeout, may_upload).await?;
     resolve_client_ip(&edge.proxies, &mut req);
     if let Some(refused) = cross_site_refusal(&edge.policy, &req) {
         return Err(refused);

@@ -30,20 +30,38 @@ pub const UPLOAD_PATH: &str = "/api/import";
 /// connection takes longer than a form.
 const MIN_UPLOAD_TIME: Duration = Duration::from_secs(120);
 
+/// How many uploads the server reads at once: each may hold 20 MB.
+const CONCURRENT_UPLOADS: usize = 4;
+static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_UPLOADS);
+
 /// The most body bytes and time a request may take: an import's file and
-/// the rest of its form, or a form. Only a request with a cookie (it may be
-/// logged in) may send a file: an anonymous one is held to a form's size, so
-/// nobody can make the server buffer 20 MB without an account.
-fn body_limits(parts: &axum::http::request::Parts, body_timeout: Duration) -> (usize, Duration) {
-    if parts.uri.path() == UPLOAD_PATH && parts.headers.contains_key(header::COOKIE) {
-        (
-            MAX_UPLOAD_BYTES + MAX_BODY_BYTES,
-            body_timeout.max(MIN_UPLOAD_TIME),
-        )
-    } else {
-        (MAX_BODY_BYTES, body_timeout)
+/// the rest of its form, or a form. Only a request with a signed session
+/// cookie (`may_upload`: it may be logged in) may send a file, and only
+/// [`CONCURRENT_UPLOADS`] at once (503 beyond): anyone else is held to a
+/// form's size, so nobody can make the server buffer 20 MB without an
+/// account. The permit lives in the request's extensions, so it is held
+/// until the request is done.
+fn body_limits(
+    parts: &mut axum::http::request::Parts,
+    body_timeout: Duration,
+    may_upload: bool,
+) -> Result<(usize, Duration), AppError> {
+    if parts.uri.path() != UPLOAD_PATH || !may_upload {
+        return Ok((MAX_BODY_BYTES, body_timeout));
     }
+    let permit = UPLOADS.try_acquire().map_err(|_| AppError::Unavailable)?;
+    parts
+        .extensions
+        .insert(std::sync::Arc::new(UploadPermit(permit)));
+    Ok((
+        MAX_UPLOAD_BYTES + MAX_BODY_BYTES,
+        body_timeout.max(MIN_UPLOAD_TIME),
+    ))
 }
+
+/// One of the [`CONCURRENT_UPLOADS`] slots, held by an upload's request.
+struct UploadPermit(#[allow(dead_code)] tokio::sync::SemaphorePermit<'static>);
+
 /// The most header bytes (names and values) a request may carry; the session
 /// cookie is about 100 bytes.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -94,7 +112,11 @@ fn set_retry_after(headers: &mut axum::http::HeaderMap, err: &AppError) {
 /// streamed), and 408 for a body that has not arrived within `body_timeout`
 /// (an import's within two minutes at the least). A body within the limits is buffered here, so no handler
 /// ever reads an unbounded or stalled stream.
-pub async fn limit_request_size(req: Request, body_timeout: Duration) -> Result<Request, Response> {
+pub async fn limit_request_size(
+    req: Request,
+    body_timeout: Duration,
+    may_upload: bool,
+) -> Result<Request, Response> {
     let header_bytes: usize = req
         .headers()
         .iter()
@@ -108,8 +130,9 @@ pub async fn limit_request_size(req: Request, body_timeout: Duration) -> Result<
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let (parts, body) = req.into_parts();
-    let (max_bytes, body_timeout) = body_limits(&parts, body_timeout);
+    let (mut parts, body) = req.into_parts();
+    let (max_bytes, body_timeout) =
+        body_limits(&mut parts, body_timeout, may_upload).map_err(|err| error_response(&err))?;
     if declared.is_some_and(|len| len > max_bytes as u64) {
         return Err(refuse_too_large(body.into_data_stream()).await);
     }

@@ -138,6 +138,26 @@ impl CookieKeys {
 #[derive(Clone, Copy, Debug)]
 pub struct SignedWithRetiredKey;
 
+/// Whether the request carries a session cookie that one of the keys
+/// verifies: it may belong to a logged-in user (an upload's larger body is
+/// read only for such a request).
+pub fn carries_signed_session(keys: &CookieKeys, headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter(|cookie| cookie.name() == keys.name)
+        .any(|cookie| {
+            let mut jar = CookieJar::new();
+            jar.add_original(cookie.into_owned());
+            keys.all()
+                .into_iter()
+                .any(|key| jar.signed(key).get(keys.name).is_some())
+        })
+}
+
 /// Before the session layer (which knows one key): a session cookie that
 /// only a retired key verifies is re-signed with the current key in the
 /// request, and the request marked [`SignedWithRetiredKey`]. Anything else

@@ -83,6 +83,13 @@ pub fn ImportSection() -> impl IntoView {
                         <option value="lb">"Pounds"</option>
                     </select>
                 </label>
+                <label>"Distances in the file"
+                    <select name="distance_unit">
+                        <option value="">"As the file says, or my unit"</option>
+                        <option value="km">"Kilometres"</option>
+                        <option value="mi">"Miles"</option>
+                    </select>
+                </label>
             </div>
             <noscript>
                 <label class="checkbox"><input type="checkbox" name="confirm" value="true" />"Store it (without a preview)"</label>

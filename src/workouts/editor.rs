@@ -36,7 +36,7 @@ fn next_key() -> u64 {
 /// `value` attribute, which the server's HTML carries (a form without
 /// JavaScript posts it), and as the `value` property, which follows the
 /// signal in the browser.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct SetBoxes {
     key: u64,
     kind: RwSignal<String>,
@@ -45,6 +45,12 @@ struct SetBoxes {
     rpe: RwSignal<String>,
     duration: RwSignal<String>,
     distance: RwSignal<String>,
+    /// A stored weight as the box first showed it, with its exact grams:
+    /// posted beside the box, so a weight left as shown is kept to the gram
+    /// (102.5 kg shows as 225.97 lb, which would read back as 102,498 g).
+    weight_was: Option<(String, u32)>,
+    /// The same for a stored distance, in metres.
+    distance_was: Option<(String, u32)>,
 }
 
 impl SetBoxes {
@@ -55,14 +61,18 @@ impl SetBoxes {
     /// The boxes of a stored set, in `units`.
     fn of(set: &SetValues, units: Units) -> Self {
         let text = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
+        let weight_was = set.weight_g.map(|g| (units.weight.format_grams(g), g));
+        let distance_was = set.distance_m.map(|m| (units.distance.format_metres(m), m));
         Self {
             key: next_key(),
             kind: RwSignal::new(set.kind.as_str().to_owned()),
             reps: text(set.reps.map(|r| r.to_string())),
-            weight: text(set.weight_g.map(|g| units.weight.format_grams(g))),
+            weight: text(weight_was.as_ref().map(|(shown, _)| shown.clone())),
             rpe: text(set.rpe.map(|rpe| rpe.to_string())),
             duration: text(set.duration_s.map(format_duration)),
-            distance: text(set.distance_m.map(|m| units.distance.format_metres(m))),
+            distance: text(distance_was.as_ref().map(|(shown, _)| shown.clone())),
+            weight_was,
+            distance_was,
         }
     }
 
@@ -77,6 +87,8 @@ impl SetBoxes {
             rpe: copy(self.rpe),
             duration: copy(self.duration),
             distance: copy(self.distance),
+            weight_was: self.weight_was.clone(),
+            distance_was: self.distance_was.clone(),
         }
     }
 }
@@ -155,6 +167,12 @@ pub fn WorkoutEditor(
     );
     let notes = text(workout.map(|w| w.notes.clone()));
     let (id, date) = (start.id, start.date);
+    // One list of names per form: the add form and a row's edit form can be
+    // on the page together.
+    let list_id = match id {
+        Some(id) => format!("exercise-names-{id}"),
+        None => "exercise-names-new".to_owned(),
+    };
     let entries = RwSignal::new(boxes_of(&start, units));
     let is_new = start.id.is_none();
     let form = NodeRef::<leptos::html::Form>::new();
@@ -174,6 +192,7 @@ pub fn WorkoutEditor(
     });
     let add_exercise = move |_| entries.update(|entries| entries.push(EntryBoxes::blank()));
     let catalogue_for_rows = catalogue.clone();
+    let list_for_rows = list_id.clone();
     view! {
         <ActionForm action node_ref=form attr:class="workout-form" attr:data-testid=testid>
             {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
@@ -201,7 +220,8 @@ pub fn WorkoutEditor(
                     each=move || entries.get().into_iter().enumerate()
                     key=|(index, entry)| (entry.key, *index)
                     children=move |(index, entry)| view! {
-                        <EntryFields index entry entries units catalogue=catalogue_for_rows.clone() />
+                        <EntryFields index entry entries units catalogue=catalogue_for_rows.clone()
+                            list_id=list_for_rows.clone() />
                     }
                 />
             </ol>
@@ -211,7 +231,7 @@ pub fn WorkoutEditor(
                     {notes}
                 </textarea>
             </label>
-            <datalist id="exercise-names">
+            <datalist id=list_id.clone()>
                 {catalogue.iter().map(|e| view! { <option value=e.name.clone()></option> }).collect_view()}
             </datalist>
             <FormError error=action_error(action) />
@@ -242,6 +262,8 @@ fn EntryFields(
     entries: RwSignal<Vec<EntryBoxes>>,
     units: Units,
     catalogue: Arc<[Exercise]>,
+    /// The id of the form's list of exercise names.
+    list_id: String,
 ) -> impl IntoView {
     let prefix = format!("entries[{index}]");
     let exercise_type = Memo::new(move |_| {
@@ -264,7 +286,7 @@ fn EntryFields(
         <li class="entry" data-testid="entry">
             <div class="entry-head">
                 <label>{format!("Exercise {number}")}
-                    <input type="text" name=format!("{prefix}[exercise]") list="exercise-names"
+                    <input type="text" name=format!("{prefix}[exercise]") list=list_id
                         maxlength=Exercise::NAME_MAX_CHARS placeholder="Squat, Run, …" autocomplete="off"
                         value=entry.exercise.get_untracked()
                         prop:value=move || entry.exercise.get()
@@ -297,8 +319,40 @@ fn SetFields(
     units: Units,
     exercise_type: Memo<Option<ExerciseType>>,
 ) -> impl IntoView {
-    let show = move |which: usize| exercise_type.with(|t| shows(*t)[which]);
-    let remove = move |_| sets.update(|sets| sets.retain(|s| s.key != set.key));
+    let SetBoxes {
+        key,
+        kind,
+        reps,
+        weight,
+        rpe,
+        duration,
+        distance,
+        weight_was,
+        distance_was,
+    } = set;
+    // A box that holds a value always shows: a hidden box is not posted, and
+    // an edit would drop what it held.
+    let holds = move |which: usize| {
+        let filled = |signal: RwSignal<String>| signal.with(|v| !v.trim().is_empty());
+        match which {
+            0 => filled(reps) || filled(weight),
+            1 => filled(rpe) || kind.with(|kind| kind != SetKind::Normal.as_str()),
+            2 => filled(duration),
+            _ => filled(distance),
+        }
+    };
+    let show = move |which: usize| exercise_type.with(|t| shows(*t)[which]) || holds(which);
+    let remove = move |_| sets.update(|sets| sets.retain(|s| s.key != key));
+    let kept = |was: &Option<(String, u32)>, part: &str| {
+        was.as_ref().map(|(shown, canonical)| {
+            view! {
+                <input type="hidden" name=format!("{name}[{part}_shown]") value=shown.clone() />
+                <input type="hidden" name=format!("{name}[{part}_stored]") value=*canonical />
+            }
+        })
+    };
+    let kept_weight = kept(&weight_was, "weight");
+    let kept_distance = kept(&distance_was, "distance");
     let label = |what: &str| format!("Set {set_number} {what}");
     let names = SetNames {
         reps: format!("{name}[reps]"),
@@ -323,10 +377,10 @@ fn SetFields(
             view! {
                 <input type="number" inputmode="numeric" name=names.reps.clone() min="0" max="1000" step="1"
                     placeholder="reps" aria-label=labels.reps.clone()
-                    value=set.reps.get_untracked() prop:value=move || set.reps.get() on:input=move |ev| set.reps.set(event_target_value(&ev)) />
+                    value=reps.get_untracked() prop:value=move || reps.get() on:input=move |ev| reps.set(event_target_value(&ev)) />
                 <input type="number" inputmode="decimal" name=names.weight.clone() min="0" step="any"
                     placeholder=units.weight.as_str() aria-label=labels.weight.clone()
-                    value=set.weight.get_untracked() prop:value=move || set.weight.get() on:input=move |ev| set.weight.set(event_target_value(&ev)) />
+                    value=weight.get_untracked() prop:value=move || weight.get() on:input=move |ev| weight.set(event_target_value(&ev)) />
             }
         }
     };
@@ -336,11 +390,11 @@ fn SetFields(
             view! {
                 <input type="number" inputmode="decimal" name=names.rpe.clone() min="1" max="10" step="0.5"
                     placeholder="RPE" aria-label=labels.rpe.clone()
-                    value=set.rpe.get_untracked() prop:value=move || set.rpe.get() on:input=move |ev| set.rpe.set(event_target_value(&ev)) />
+                    value=rpe.get_untracked() prop:value=move || rpe.get() on:input=move |ev| rpe.set(event_target_value(&ev)) />
                 <select name=names.kind.clone() aria-label=labels.kind.clone()
-                    on:change=move |ev| set.kind.set(event_target_value(&ev))>
-                    {SetKind::ALL.map(|kind| view! {
-                        <option value=kind.as_str() selected=move || set.kind.get() == kind.as_str()>{kind.label()}</option>
+                    on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {SetKind::ALL.map(|option| view! {
+                        <option value=option.as_str() selected=move || kind.get() == option.as_str()>{option.label()}</option>
                     })}
                 </select>
             }
@@ -352,7 +406,7 @@ fn SetFields(
             view! {
                 <input type="text" inputmode="numeric" name=names.duration.clone() placeholder="mm:ss"
                     aria-label=labels.duration.clone()
-                    value=set.duration.get_untracked() prop:value=move || set.duration.get() on:input=move |ev| set.duration.set(event_target_value(&ev)) />
+                    value=duration.get_untracked() prop:value=move || duration.get() on:input=move |ev| duration.set(event_target_value(&ev)) />
             }
         }
     };
@@ -360,13 +414,15 @@ fn SetFields(
         view! {
             <input type="number" inputmode="decimal" name=names.distance.clone() min="0" step="any"
                 placeholder=units.distance.as_str() aria-label=labels.distance.clone()
-                value=set.distance.get_untracked() prop:value=move || set.distance.get() on:input=move |ev| set.distance.set(event_target_value(&ev)) />
+                value=distance.get_untracked() prop:value=move || distance.get() on:input=move |ev| distance.set(event_target_value(&ev)) />
         }
     };
     let remove_label = label("remove");
     view! {
         <li class="set" data-testid="set">
             <span class="set-number" aria-hidden="true">{set_number}</span>
+            {kept_weight}
+            {kept_distance}
             <Show when=move || show(0)>{lifting.clone()}</Show>
             <Show when=move || show(3)>{distance.clone()}</Show>
             <Show when=move || show(2)>{time.clone()}</Show>

@@ -226,11 +226,11 @@ fn SummaryPanel(summary: Summary) -> impl IntoView {
     }
 }
 
-/// Grams lifted as the user reads weights: `12,450 kg`.
-fn format_volume(grams: u64, units: Units) -> String {
+/// Grams lifted as the user reads weights, whole and grouped: `12,450 kg`.
+pub(super) fn format_volume(grams: u64, units: Units) -> String {
     let whole = match units.weight {
-        super::domain::WeightUnit::Kg => grams / 1000,
-        super::domain::WeightUnit::Lb => grams * 100_000 / 45_359_237,
+        super::domain::WeightUnit::Kg => u128::from(grams) / 1000,
+        super::domain::WeightUnit::Lb => u128::from(grams) * 100_000 / 45_359_237,
     };
     let digits = whole.to_string();
     let mut grouped = String::new();

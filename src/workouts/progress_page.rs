@@ -9,7 +9,7 @@ use super::domain::draft::format_duration;
 use super::domain::progress::{Dated, ExerciseProgress, SessionPoint};
 use super::domain::{ExerciseType, Units, format_long_date, format_short_date};
 use super::exercise_progress;
-use super::pages::set_text;
+use super::pages::{format_volume, set_text};
 use crate::auth::pages::RequireUser;
 use crate::auth::{Auth, unauthorized};
 use crate::error::AppError;
@@ -129,10 +129,10 @@ fn Progress(progress: ExerciseProgress) -> impl IntoView {
                 let (v, d) = dated(records.heaviest_g, &weight);
                 add("Heaviest".into(), v, d);
                 if let Some(best) = records.best_volume_g {
-                    let grams = u32::try_from(best.value).unwrap_or(u32::MAX);
+                    let volume = format_volume(best.value, units);
                     add(
                         "Best volume in a workout".into(),
-                        Some(weight(grams)),
+                        Some(volume),
                         Some(best.date),
                     );
                 }

@@ -74,8 +74,16 @@ async fn a_strong_file_is_previewed_then_stored_once(backend: Backend) {
     let app = deployment.spawn_app().await;
     let cookie = app.signed_up_cookie("strong@example.com").await;
     let before = deployment.snapshot().await;
-    let preview =
-        ok_json(upload(&app, Some(&cookie), strong_file(), &[("unit", "lb")]).await).await;
+    let preview = ok_json(
+        upload(
+            &app,
+            Some(&cookie),
+            strong_file(),
+            &[("unit", "lb"), ("distance_unit", "mi")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(
         preview,
         json!({
@@ -101,7 +109,7 @@ async fn a_strong_file_is_previewed_then_stored_once(backend: Backend) {
             &app,
             Some(&cookie),
             strong_file(),
-            &[("unit", "lb"), ("confirm", "true")],
+            &[("unit", "lb"), ("distance_unit", "mi"), ("confirm", "true")],
         )
         .await,
     )
@@ -131,7 +139,7 @@ async fn a_strong_file_is_previewed_then_stored_once(backend: Backend) {
             json!([4_989, 1500, null, null]),
             json!([1_609, 600, null, null])
         ],
-        "miles go with pounds"
+        "in the miles the form said"
     );
     let push = &workouts[1];
     assert_eq!(push["title"], "Push, heavy");
@@ -169,7 +177,7 @@ async fn a_strong_file_is_previewed_then_stored_once(backend: Backend) {
             &app,
             Some(&cookie),
             strong_file(),
-            &[("unit", "lb"), ("confirm", "true")],
+            &[("unit", "lb"), ("distance_unit", "mi"), ("confirm", "true")],
         )
         .await,
     )
@@ -284,7 +292,7 @@ async fn an_export_imported_into_a_fresh_account_exports_the_same(backend: Backe
         &app,
         Some(&ann),
         strong_file(),
-        &[("unit", "lb"), ("confirm", "true")],
+        &[("unit", "lb"), ("distance_unit", "mi"), ("confirm", "true")],
     )
     .await;
     assert_eq!(strong.status(), 200);
@@ -400,6 +408,11 @@ async fn files_that_cannot_be_read_are_refused_and_store_nothing(backend: Backen
             .status(),
         413
     );
+    // Nor with a cookie that is not a signed session.
+    for forged in ["a=b", "workout_session=forged"] {
+        let res = upload(&app, Some(forged), vec![b'a'; 1024 * 1024], &[]).await;
+        assert_eq!(res.status(), 413, "{forged}");
+    }
     // Not multipart.
     let res = app
         .post_form("/api/import", &[("file", "x")], Some(&cookie))
@@ -409,10 +422,58 @@ async fn files_that_cannot_be_read_are_refused_and_store_nothing(backend: Backen
     app.shutdown().await;
 }
 
+/// An export imported again with more in it: the workouts already in the
+/// log are left out, and count as the bests the new ones must beat.
+async fn a_later_export_marks_records_against_what_the_log_already_holds(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("again@example.com").await;
+    let header = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE";
+    let earlier = format!("{} 6:00:00 PM,Legs,1h,Squat,1,100,5,0,0,,,", days_ago(10));
+    let later = format!("{} 6:00:00 PM,Legs,1h,Squat,1,90,5,0,0,,,", days_ago(3));
+    let first = format!("{header}\n{earlier}\n").into_bytes();
+    let both = format!("{header}\n{earlier}\n{later}\n").into_bytes();
+    let one = ok_json(
+        upload(
+            &app,
+            Some(&cookie),
+            first,
+            &[("unit", "kg"), ("confirm", "true")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(one["stored"], 1);
+    let two = ok_json(
+        upload(
+            &app,
+            Some(&cookie),
+            both,
+            &[("unit", "kg"), ("confirm", "true")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (two["stored"].as_i64(), two["already_there"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let workouts = list_all(&app, &cookie).await;
+    assert_eq!(workouts[0]["entries"][0]["sets"][0]["weight_g"], 90_000);
+    assert_eq!(
+        workouts[0]["entries"][0]["sets"][0]["record"],
+        Value::Null,
+        "lighter than the stored 100 kg"
+    );
+    assert_eq!(workouts[1]["entries"][0]["sets"][0]["record"], "e1rm");
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_strong_file_is_previewed_then_stored_once,
     an_older_strong_file_says_its_units_on_each_row,
     a_hevy_file_is_read_by_its_column_names,
     an_export_imported_into_a_fresh_account_exports_the_same,
     files_that_cannot_be_read_are_refused_and_store_nothing,
+    a_later_export_marks_records_against_what_the_log_already_holds,
 );

@@ -753,6 +753,70 @@ async fn an_exercises_progress_shows_its_records_and_only_the_users_sets(backend
     app.shutdown().await;
 }
 
+/// Saving the edit form as the page gave it (a plain post, nothing typed)
+/// changes no stored value, even in units that round them: 102.5 kg shows
+/// as 225.97 lb and 1 km as 0.621 mi, and both are kept exactly.
+async fn an_edit_saved_untouched_in_pounds_and_miles_keeps_every_value(backend: Backend) {
+    let deployment = Deployment::new(backend);
+    let app = deployment.spawn_app().await;
+    let cookie = app.signed_up_cookie("exact@example.com").await;
+    let form = vec![
+        field("date", today().to_string()),
+        field("weight_unit", "kg"),
+        field("distance_unit", "km"),
+        field("entries[0][exercise]", "Squat"),
+        field("entries[0][sets][0][reps]", "5"),
+        field("entries[0][sets][0][weight]", "102.5"),
+        field("entries[1][exercise]", "Run"),
+        field("entries[1][sets][0][distance]", "1"),
+        field("entries[1][sets][0][duration]", "5:00"),
+    ];
+    let saved = ok_json(post(&app, "/api/workouts/save", &form, &cookie).await).await;
+    let id = saved["id"].to_string();
+    let units = [field("weight_unit", "lb"), field("distance_unit", "mi")];
+    ok_json(post(&app, "/api/account/set_units", &units, &cookie).await).await;
+    let edit_path = format!("/dashboard?edit={id}");
+    let html = app
+        .get_page(&edit_path, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let form_html = html.split("data-testid=\"edit-workout\"").nth(1).unwrap();
+    let form_html = form_html.split("</form>").next().unwrap();
+    assert!(form_html.contains("value=\"225.97\"") && form_html.contains("value=\"0.621\""));
+    // Every input the page rendered, as the browser would post it.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for input in form_html.split("<input").skip(1) {
+        let tag = input.split('>').next().unwrap();
+        let attribute = |name: &str| {
+            let marker = format!(" {name}=\"");
+            tag.split(&marker)
+                .nth(1)
+                .map(|rest| rest.split('"').next().unwrap().to_owned())
+        };
+        if let Some(name) = attribute("name") {
+            pairs.push((
+                name,
+                attribute("value").unwrap_or_default().replace("&amp;", "&"),
+            ));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = app
+        .plain_form_post("/api/workouts/save", &edit_path, &pairs, Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 302);
+    let got = ok_json(post(&app, "/api/workouts/get", &[field("id", &id)], &cookie).await).await;
+    assert_eq!(got["entries"][0]["sets"][0]["weight_g"], 102_500);
+    assert_eq!(got["entries"][1]["sets"][0]["distance_m"], 1000);
+    assert_eq!(got["entries"][1]["sets"][0]["duration_s"], 300);
+    app.shutdown().await;
+}
+
 crate::on_both_databases!(
     a_whole_workout_is_logged_read_back_and_its_records_marked,
     cardio_and_bodyweight_sets_set_their_own_records,
@@ -765,4 +829,5 @@ crate::on_both_databases!(
     the_export_streams_the_users_whole_log_as_csv_and_json,
     a_long_log_is_exported_whole_and_in_order,
     an_exercises_progress_shows_its_records_and_only_the_users_sets,
+    an_edit_saved_untouched_in_pounds_and_miles_keeps_every_value,
 );

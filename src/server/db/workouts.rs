@@ -562,8 +562,9 @@ impl Database {
     /// Stores an import in one transaction: every workout whose fingerprint
     /// is not in the user's log already, oldest first; exercises resolved by
     /// name as when logging. Records are kept where the file says them, else
-    /// worked out against the user's bests from before the file's first date
-    /// and then through the file in date order.
+    /// worked out against the user's bests from before the file's first date,
+    /// then through the file's workouts and the log's own in its date range,
+    /// in date order.
     pub async fn import_workouts(
         &self,
         user_id: i64,
@@ -602,12 +603,39 @@ impl Database {
                     .bind(last)
                     .fetch_all(&mut *tx)
                     .await?;
+                let stored_in_range = assemble(existing);
                 let existing: std::collections::HashSet<String> =
-                    assemble(existing).iter().map(Workout::fingerprint).collect();
+                    stored_in_range.iter().map(Workout::fingerprint).collect();
+                // The log's own workouts in the file's range are walked with
+                // the file's, in date order, so a record is one against both.
+                let mut walk: Vec<(Date, Option<u16>, bool, usize)> = stored_in_range
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (w.date, w.start_time, false, i))
+                    .chain(order.iter().map(|&i| {
+                        (workouts[i].workout.date, workouts[i].workout.start_minute, true, i)
+                    }))
+                    .collect();
+                walk.sort();
                 let mut catalogue: Catalogue = read_catalogue!(&mut *tx, user_id);
                 let mut bests: HashMap<i64, Bests> = HashMap::new();
                 let mut outcome = ImportOutcome { stored: 0, already_there: 0 };
-                for index in order {
+                for (_, _, from_file, index) in walk {
+                    if !from_file {
+                        for entry in &stored_in_range[index].entries {
+                            let exercise = &entry.exercise;
+                            let best = match bests.entry(exercise.id) {
+                                std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+                                std::collections::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(bests_before!(tx, user_id, exercise.id, first, 0i64))
+                                }
+                            };
+                            for set in &entry.sets {
+                                best.record_of(exercise.exercise_type, &set.values);
+                            }
+                        }
+                        continue;
+                    }
                     let WorkoutToImport { workout, records } = &workouts[index];
                     if existing.contains(&workout.fingerprint()) {
                         outcome.already_there += 1;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::model::{Exercise, ExerciseType, MAX_REPS, MAX_SET_SECONDS, Rpe, SetKind, SetValues};
-use super::units::{DistanceUnit, Units, WeightUnit};
+use super::units::{DistanceUnit, MAX_DISTANCE_M, MAX_WEIGHT_G, Units, WeightUnit};
 use super::{FlatWorkout, parse_date, parse_notes, parse_whole};
 use crate::error::AppError;
 
@@ -50,6 +50,14 @@ pub struct SetDraft {
     pub duration: Option<String>,
     /// In the form's distance unit.
     pub distance: Option<String>,
+    /// A stored weight as the form first showed it (`weight_shown`) and its
+    /// exact grams (`weight_stored`): while `weight` still reads as shown,
+    /// the grams are kept as they were, not read back from the rounded text.
+    pub weight_shown: Option<String>,
+    pub weight_stored: Option<String>,
+    /// The same for a stored distance, in metres.
+    pub distance_shown: Option<String>,
+    pub distance_stored: Option<String>,
 }
 
 /// A workout that passed every rule, ready to store.
@@ -244,18 +252,52 @@ impl SetDraft {
         Ok(SetValues {
             kind,
             reps: parse_whole(&field("reps"), &self.reps, 0, MAX_REPS)?,
-            weight_g: units
-                .weight
-                .parse_grams(&field("weight"), self.weight.as_deref().unwrap_or(""))?,
+            weight_g: match kept(
+                &self.weight,
+                &self.weight_shown,
+                &self.weight_stored,
+                0,
+                MAX_WEIGHT_G,
+            ) {
+                Some(grams) => Some(grams),
+                None => units
+                    .weight
+                    .parse_grams(&field("weight"), self.weight.as_deref().unwrap_or(""))?,
+            },
             rpe: Rpe::parse(&field("rpe"), self.rpe.as_deref().unwrap_or(""))?,
             duration_s: blank_to_none(&self.duration)
                 .map(|raw| parse_duration(&field("duration"), raw))
                 .transpose()?,
-            distance_m: units
-                .distance
-                .parse_metres(&field("distance"), self.distance.as_deref().unwrap_or(""))?,
+            distance_m: match kept(
+                &self.distance,
+                &self.distance_shown,
+                &self.distance_stored,
+                1,
+                MAX_DISTANCE_M,
+            ) {
+                Some(metres) => Some(metres),
+                None => units
+                    .distance
+                    .parse_metres(&field("distance"), self.distance.as_deref().unwrap_or(""))?,
+            },
         })
     }
+}
+
+/// The stored value a box still stands for: `typed` reads exactly as the
+/// form first showed it and `stored` is a value in `min..=max`.
+fn kept(
+    typed: &Option<String>,
+    shown: &Option<String>,
+    stored: &Option<String>,
+    min: u32,
+    max: u32,
+) -> Option<u32> {
+    let typed = blank_to_none(typed)?;
+    (blank_to_none(shown)? == typed)
+        .then(|| blank_to_none(stored)?.parse::<u32>().ok())
+        .flatten()
+        .filter(|value| (min..=max).contains(value))
 }
 
 fn blank_to_none(raw: &Option<String>) -> Option<&str> {
@@ -484,6 +526,31 @@ mod tests {
             break_it(&mut broken);
             assert_eq!(field_of(&broken).as_deref(), Some(field), "{broken:?}");
         }
+    }
+
+    #[test]
+    fn a_value_left_as_shown_keeps_its_stored_grams_and_metres() {
+        let pounds = Units {
+            weight: WeightUnit::Lb,
+            distance: DistanceUnit::Mi,
+        };
+        // 102.5 kg shows as 225.97 lb, which reads back as 102,498 g.
+        let mut d = draft();
+        d.entries[0].sets[0].weight = Some("225.97".into());
+        d.entries[0].sets[0].weight_shown = Some("225.97".into());
+        d.entries[0].sets[0].weight_stored = Some("102500".into());
+        d.entries[2].sets[0].distance = Some("0.621".into());
+        d.entries[2].sets[0].distance_shown = Some("0.621".into());
+        d.entries[2].sets[0].distance_stored = Some("1000".into());
+        let kept = NewWorkout::parse(&d, pounds, TODAY).unwrap();
+        assert_eq!(kept.entries[0].sets[0].weight_g, Some(102_500));
+        assert_eq!(kept.entries[1].sets[0].distance_m, Some(1000));
+        // Typed over, or a stored value out of range: read as typed.
+        d.entries[0].sets[0].weight = Some("226".into());
+        d.entries[2].sets[0].distance_stored = Some("0".into());
+        let typed = NewWorkout::parse(&d, pounds, TODAY).unwrap();
+        assert_eq!(typed.entries[0].sets[0].weight_g, Some(102_512));
+        assert_eq!(typed.entries[1].sets[0].distance_m, Some(999));
     }
 
     #[test]

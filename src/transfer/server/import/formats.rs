@@ -380,8 +380,8 @@ fn strong_row(row: &Row<'_>, options: ReadOptions) -> Result<Option<SetRow>, Str
             .ok_or_else(|| format!("Set Order: \"{order}\" is not a set"))?,
     };
     // The older export says each row's units; the newer one writes the
-    // exporting user's units, which the form's `unit` (or the user's own)
-    // stands for, with miles going with pounds.
+    // exporting user's units, which the form's `unit` and `distance_unit`
+    // (or the user's own) stand for.
     let (weight_unit, distance_unit) = match row.columns.has(&["Weight Unit"]) {
         true => (
             match row.get("Weight Unit") {
@@ -398,13 +398,7 @@ fn strong_row(row: &Row<'_>, options: ReadOptions) -> Result<Option<SetRow>, Str
                 ),
             },
         ),
-        false => (
-            options.units.weight,
-            Some(match options.units.weight {
-                WeightUnit::Kg => DistanceUnit::Km,
-                WeightUnit::Lb => DistanceUnit::Mi,
-            }),
-        ),
+        false => (options.units.weight, Some(options.units.distance)),
     };
     let duration_column = if row.columns.has(&["Duration"]) {
         "Duration"
@@ -480,17 +474,17 @@ pub fn parse_strong_duration(raw: &str) -> Option<u16> {
         for part in raw.split_whitespace() {
             let (number, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit())?);
             let number: u64 = number.parse().ok()?;
-            total += number
-                * match unit {
-                    "h" => 3600,
-                    "m" | "min" => 60,
-                    "s" => 1,
-                    _ => return None,
-                };
+            let scale = match unit {
+                "h" => 3600,
+                "m" | "min" => 60,
+                "s" => 1,
+                _ => return None,
+            };
+            total = total.checked_add(number.checked_mul(scale)?)?;
         }
         total
     };
-    let minutes = (seconds + 30) / 60;
+    let minutes = seconds.saturating_add(30) / 60;
     (1..=u64::from(FlatWorkout::MAX_MINUTES))
         .contains(&minutes)
         .then_some(minutes as u16)
@@ -596,22 +590,25 @@ fn read_json(bytes: &[u8], options: ReadOptions) -> Result<ParsedFile, AppError>
             file.format.chars().take(40).collect::<String>()
         )));
     }
+    // Every workout counts as a row, and so does each of its entries and
+    // sets, refused or not: what a file holds is bounded before any work.
+    let rows: u64 = file
+        .workouts
+        .iter()
+        .map(|workout| 1 + json_rows(workout))
+        .sum();
+    if rows > MAX_ROWS {
+        return Err(AppError::TooLarge);
+    }
     let mut workouts = Vec::new();
     let mut rejected = Vec::new();
-    let mut sets = 0u64;
     for (index, value) in file.workouts.into_iter().enumerate() {
         let line = index as u64 + 1;
         let outcome = serde_json::from_value::<json_format::FileWorkout>(value)
             .map_err(|err| err.to_string())
             .and_then(|workout| json_workout(workout, options));
         match outcome {
-            Ok(imported) => {
-                sets += imported.workout.set_count() as u64;
-                if sets > MAX_ROWS {
-                    return Err(AppError::TooLarge);
-                }
-                workouts.push(imported);
-            }
+            Ok(imported) => workouts.push(imported),
             Err(reason) => rejected.push(RejectedRow {
                 line,
                 reason: format!("Workout {line}: {reason}"),
@@ -624,6 +621,22 @@ fn read_json(bytes: &[u8], options: ReadOptions) -> Result<ParsedFile, AppError>
         rejected,
         records_known: true,
     })
+}
+
+/// A workout's entries and their sets, as a JSON file holds them (any shape).
+fn json_rows(workout: &serde_json::Value) -> u64 {
+    let Some(entries) = workout.get("entries").and_then(serde_json::Value::as_array) else {
+        return 0;
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            1 + entry
+                .get("sets")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, |sets| sets.len() as u64)
+        })
+        .sum()
 }
 
 fn json_workout(
@@ -738,6 +751,12 @@ mod tests {
         assert_eq!(parse_strong_duration("10s"), None, "under a minute");
         assert_eq!(parse_strong_duration(""), None);
         assert_eq!(parse_strong_duration("soon"), None);
+        assert_eq!(
+            parse_strong_duration("18446744073709551615h"),
+            None,
+            "no overflow"
+        );
+        assert_eq!(parse_strong_duration("18446744073709551615"), None);
     }
 
     #[test]

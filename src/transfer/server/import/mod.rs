@@ -1,5 +1,6 @@
 //! `POST /api/import`: a file posted as multipart form data (field `file`;
-//! `unit`, `kg` or `lb`, for files that do not say their weights' unit;
+//! `unit`, `kg` or `lb`, and `distance_unit`, `km` or `mi`, for files that
+//! do not say their values' units, else the user's;
 //! `confirm=true` to store). Without `confirm` the answer is a preview
 //! ([`ImportSummary`]): the format found, the counts, the dates, and every
 //! row left out with its line and why. With it, everything the preview
@@ -30,7 +31,7 @@ use crate::server::http::{MAX_UPLOAD_BYTES, error_response};
 use crate::server::request;
 use crate::server::state::AppState;
 use crate::transfer::ImportSummary;
-use crate::workouts::domain::{Exercise, Units, WeightUnit, format_iso_date};
+use crate::workouts::domain::{DistanceUnit, Exercise, Units, WeightUnit, format_iso_date};
 use formats::{ParsedFile, ReadOptions};
 
 pub use formats::MAX_ROWS;
@@ -39,6 +40,7 @@ pub use formats::MAX_ROWS;
 struct ImportForm {
     file: Bytes,
     unit: Option<WeightUnit>,
+    distance_unit: Option<DistanceUnit>,
     confirm: bool,
 }
 
@@ -62,7 +64,7 @@ pub async fn import(State(state): State<AppState>, req: Request) -> Response {
         let options = ReadOptions {
             units: Units {
                 weight: form.unit.unwrap_or(preferred.weight),
-                distance: preferred.distance,
+                distance: form.distance_unit.unwrap_or(preferred.distance),
             },
             today: today(),
         };
@@ -151,7 +153,7 @@ async fn read_form(content_type: &str, body: Body) -> Result<ImportForm, AppErro
     })?;
     let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
     let malformed = |_| AppError::BadRequest("The multipart form could not be read".to_owned());
-    let (mut file, mut unit, mut confirm) = (None, None, false);
+    let (mut file, mut unit, mut distance_unit, mut confirm) = (None, None, None, false);
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         match field.name() {
             Some("file") => {
@@ -167,6 +169,12 @@ async fn read_form(content_type: &str, body: Body) -> Result<ImportForm, AppErro
                     unit = Some(WeightUnit::parse("unit", &text)?);
                 }
             }
+            Some("distance_unit") => {
+                let text = field.text().await.map_err(malformed)?;
+                if !text.trim().is_empty() {
+                    distance_unit = Some(DistanceUnit::parse("distance_unit", &text)?);
+                }
+            }
             Some("confirm") => {
                 let text = field.text().await.map_err(malformed)?;
                 confirm = matches!(text.trim(), "true" | "on" | "1" | "yes");
@@ -180,6 +188,7 @@ async fn read_form(content_type: &str, body: Body) -> Result<ImportForm, AppErro
     Ok(ImportForm {
         file,
         unit,
+        distance_unit,
         confirm,
     })
 }

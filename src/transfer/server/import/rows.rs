@@ -140,6 +140,11 @@ fn add_row(
 /// within their limit (other apps repeat an exercise's notes on its rows,
 /// or give them on any one).
 fn add_exercise_notes(workout: &mut NewWorkout, exercise: &str, notes: &str) {
+    // Control characters (NUL among them) are dropped: notes never hold them.
+    let notes: String = notes
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
     let notes = notes.trim();
     if notes.is_empty() {
         return;
