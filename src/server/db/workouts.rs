@@ -62,6 +62,14 @@ struct JoinedRow {
     exercise_name: Option<String>,
     exercise_type: Option<String>,
     exercise_own: Option<bool>,
+    #[sqlx(flatten)]
+    set: SetColumns,
+}
+
+/// A set's columns, as every read of sets names them. `set_type` is NULL
+/// for an entry without sets (a LEFT JOIN's empty side).
+#[derive(FromRow)]
+struct SetColumns {
     set_type: Option<String>,
     reps: Option<i64>,
     weight_g: Option<i64>,
@@ -69,6 +77,22 @@ struct JoinedRow {
     duration_s: Option<i64>,
     distance_m: Option<i64>,
     record: Option<String>,
+}
+
+impl SetColumns {
+    fn logged_set(&self) -> Option<LoggedSet> {
+        Some(LoggedSet {
+            values: SetValues {
+                kind: SetKind::from_name(self.set_type.as_deref()?)?,
+                reps: narrow(self.reps),
+                weight_g: narrow(self.weight_g),
+                rpe: narrow::<u8>(self.rpe_halves).and_then(Rpe::from_halves),
+                duration_s: narrow(self.duration_s),
+                distance_m: narrow(self.distance_m),
+            },
+            record: self.record.as_deref().and_then(RecordKind::from_name),
+        })
+    }
 }
 
 /// The table's CHECK constraints keep every value in range.
@@ -96,21 +120,6 @@ impl JoinedRow {
             own: self.exercise_own.unwrap_or(false),
         })
     }
-
-    fn set(&self) -> Option<LoggedSet> {
-        let kind = SetKind::from_name(self.set_type.as_deref()?)?;
-        Some(LoggedSet {
-            values: SetValues {
-                kind,
-                reps: narrow(self.reps),
-                weight_g: narrow(self.weight_g),
-                rpe: narrow::<u8>(self.rpe_halves).and_then(Rpe::from_halves),
-                duration_s: narrow(self.duration_s),
-                distance_m: narrow(self.distance_m),
-            },
-            record: self.record.as_deref().and_then(RecordKind::from_name),
-        })
-    }
 }
 
 /// One row of [`Database::exercise_history`].
@@ -118,13 +127,8 @@ impl JoinedRow {
 struct HistoryRow {
     id: i64,
     date: Date,
-    set_type: String,
-    reps: Option<i64>,
-    weight_g: Option<i64>,
-    rpe_halves: Option<i64>,
-    duration_s: Option<i64>,
-    distance_m: Option<i64>,
-    record: Option<String>,
+    #[sqlx(flatten)]
+    set: SetColumns,
 }
 
 impl HistoryRow {
@@ -132,17 +136,7 @@ impl HistoryRow {
         Some(DatedSet {
             date: self.date,
             workout_id: self.id,
-            set: LoggedSet {
-                values: SetValues {
-                    kind: SetKind::from_name(&self.set_type)?,
-                    reps: narrow(self.reps),
-                    weight_g: narrow(self.weight_g),
-                    rpe: narrow::<u8>(self.rpe_halves).and_then(Rpe::from_halves),
-                    duration_s: narrow(self.duration_s),
-                    distance_m: narrow(self.distance_m),
-                },
-                record: self.record.as_deref().and_then(RecordKind::from_name),
-            },
+            set: self.set.logged_set()?,
         })
     }
 }
@@ -170,7 +164,7 @@ fn assemble(rows: Vec<JoinedRow>) -> Vec<Workout> {
                 },
             ));
         }
-        if let Some(set) = row.set() {
+        if let Some(set) = row.set.logged_set() {
             entries.last_mut().expect("pushed above").1.sets.push(set);
         }
     }
