@@ -8,7 +8,7 @@
 #
 #   git worktree add /tmp/before <rev>
 #   (cd /tmp/before && cargo build --release --features ssr --bin workout_log)
-#   bench/ab.sh /tmp/before/target/release/workout_log target/release/workout_log [dashboard|home|me]
+#   bench/ab.sh /tmp/before/target/release/workout_log target/release/workout_log [dashboard|list|home|me]
 #
 # Needs the site built (`cargo leptos build --release`, for target/site).
 # ROUNDS (default 3) and DURATION (seconds, default 10) tune it.

@@ -5,7 +5,7 @@
 # It counts user-space instructions only (not the kernel's share) and runs
 # the server some fifty times slower, so it complements bench/ab.sh.
 #
-#   bench/instructions.sh BIN [BIN ...] [-- dashboard|home|me]
+#   bench/instructions.sh BIN [BIN ...] [-- dashboard|list|home|me]
 #
 # Each binary signs up (and, for the dashboard, adds 50 workouts) while it
 # runs normally, then restarts under callgrind on the same Redis and
@@ -21,7 +21,7 @@ while (($#)) && [[ $1 != -- ]]; do bins+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
 target=${1:-me}
 request_for "$target"
-((${#bins[@]})) || { echo "usage: bench/instructions.sh BIN [BIN ...] [-- dashboard|home|me]" >&2; exit 2; }
+((${#bins[@]})) || { echo "usage: bench/instructions.sh BIN [BIN ...] [-- dashboard|list|home|me]" >&2; exit 2; }
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
   || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 

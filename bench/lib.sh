@@ -23,14 +23,16 @@ wait_for_port() {
 }
 
 # request_for NAME: sets path and script (the wrk script) for a request the
-# comparison scripts drive: `dashboard` (GET /dashboard), `home` (GET /,
-# the streamed page, logged in) or `me` (POST /api/me).
+# comparison scripts drive: `dashboard` (GET /dashboard), `list` (the
+# dashboard's list of workouts alone, POST /api/workouts/list), `home` (GET
+# /, the streamed page, logged in) or `me` (POST /api/me).
 request_for() {
   case $1 in
     dashboard) path=/dashboard script=bench/get.lua ;;
+    list) path=/api/workouts/list script=bench/post.lua ;;
     home) path=/ script=bench/get.lua ;;
     me) path=/api/me script=bench/post.lua ;;
-    *) echo "unknown request '$1' (dashboard, home or me)" >&2; exit 2 ;;
+    *) echo "unknown request '$1' (dashboard, list, home or me)" >&2; exit 2 ;;
   esac
 }
 
@@ -81,15 +83,15 @@ start_app() {
 }
 
 # start_logged_in_app BINARY SQLITE_FILE EMAIL: the app (start_app) on a free
-# port with EMAIL signed up, and, when $target is dashboard, the 50 workouts
-# its page lists; sets port, app, app_pid and cookie.
+# port with EMAIL signed up, and, when $target is dashboard or list, the 50
+# workouts its page lists; sets port, app, app_pid and cookie.
 start_logged_in_app() {
   port=$(free_port)
   app="http://127.0.0.1:$port"
   start_app "$1" "$port" "$2"
   wait_for_port "$port"
   cookie=$(signup_cookie "$app" "$3")
-  if [[ $target == dashboard ]]; then add_workouts "$app" "$cookie" 50; fi
+  if [[ $target == dashboard || $target == list ]]; then add_workouts "$app" "$cookie" 50; fi
 }
 
 # signup_cookie APP_URL EMAIL: signs up and prints the session cookie.

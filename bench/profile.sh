@@ -4,7 +4,7 @@
 # Unlike bench/instructions.sh, it sees the real machine: SHA extensions,
 # caches, the kernel's share of each request.
 #
-#   bench/profile.sh BIN [-- dashboard|home|me]
+#   bench/profile.sh BIN [-- dashboard|list|home|me]
 #
 # Signs up (and, for the dashboard, adds 50 workouts), warms up, then samples
 # the server for DURATION seconds (default 10) under wrk, and prints the
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-bin=${1:?usage: bench/profile.sh BIN [-- dashboard|home|me]}
+bin=${1:?usage: bench/profile.sh BIN [-- dashboard|list|home|me]}
 shift
 [[ ${1:-} == -- ]] && shift
 target=${1:-me}

@@ -42,20 +42,20 @@ pub async fn summary() -> Result<Summary, AppError> {
     let user = require_user().await?;
     let state = request::state()?;
     let today = today();
-    let mut summary = state.db.workout_summary(user.id, today).await?;
-    let window = Summary::window(today);
-    summary.add_daily_volumes(
-        &state
-            .db
-            .daily_volumes(user.id, window.starts, window.ends)
-            .await?,
-    );
-    let tomorrow = today.next_day().unwrap_or(today);
-    let days = state
-        .db
-        .recent_workout_days(user.id, tomorrow, STREAK_DAYS)
-        .await?;
-    summary.streak_weeks = Summary::streak_from(today, &days);
+    let log = state.db.daily_log(user.id, Summary::window(today)).await?;
+    let (mut summary, settled_streak) = Summary::of(today, &log);
+    summary.streak_weeks = match settled_streak {
+        Some(weeks) => weeks,
+        // A streak as long as the chart: count it from the days before too.
+        None => {
+            let tomorrow = today.next_day().unwrap_or(today);
+            let days = state
+                .db
+                .recent_workout_days(user.id, tomorrow, STREAK_DAYS)
+                .await?;
+            Summary::streak_from(today, &days)
+        }
+    };
     summary.units = state.db.units_of(user.id).await?;
     Ok(summary)
 }

@@ -4,6 +4,7 @@
 use crate::common::{Backend, Deployment, TestApp, session_cookie};
 use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime};
+use workout_log::workouts::domain::Summary;
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
@@ -433,7 +434,7 @@ async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backen
     ] {
         db.create_workout(user, &on(date)).await.unwrap();
     }
-    let figures = |s: workout_log::workouts::domain::Summary| {
+    let figures = |s: Summary| {
         (
             s.this_week,
             s.this_month,
@@ -441,15 +442,13 @@ async fn each_summary_figure_counts_only_dates_inside_its_period(backend: Backen
             s.weeks.last().unwrap().count,
         )
     };
-    let monday = db
-        .workout_summary(user, time::macros::date!(2026 - 11 - 30))
-        .await
-        .unwrap();
+    let summary_on = async |today: Date| {
+        let log = db.daily_log(user, Summary::window(today)).await.unwrap();
+        Summary::of(today, &log).0
+    };
+    let monday = summary_on(time::macros::date!(2026 - 11 - 30)).await;
     assert_eq!(figures(monday), (2, 2, 4, 2), "Monday 30 November");
-    let sunday = db
-        .workout_summary(user, time::macros::date!(2026 - 11 - 29))
-        .await
-        .unwrap();
+    let sunday = summary_on(time::macros::date!(2026 - 11 - 29)).await;
     assert_eq!(figures(sunday), (1, 2, 4, 1), "Sunday 29 November");
     db.close().await;
 }

@@ -14,36 +14,57 @@ use super::{Database, begin_writing, on_pool};
 use crate::error::AppError;
 use crate::workouts::domain::progress::DatedSet;
 use crate::workouts::domain::{
-    Bests, Entry, Exercise, ExerciseType, FlatWorkout, LoggedSet, NewWorkout, PageCursor, PageSize,
-    RecordKind, Rpe, SetKind, SetValues, Summary, Workout, WorkoutHeader, WorkoutPage,
+    Bests, DailyLog, Entry, Exercise, ExerciseType, FlatWorkout, LoggedDay, LoggedSet, NewWorkout,
+    PageCursor, PageSize, Period, RecordKind, Rpe, SetKind, SetValues, Workout, WorkoutHeader,
+    WorkoutPage,
 };
 
 /// The joined read of whole workouts, for the workouts in `page` (a CTE the
-/// statement defines first): one row per set, or per entry without sets, or
-/// per workout without entries; workouts newest first (or oldest first with
-/// `oldest_first`), entries and sets in their order.
+/// statement defines first): one row per entry, its sets folded into one
+/// text column (see [`set_list!`]), or one row per workout without entries;
+/// workouts newest first (or oldest first with `oldest_first`), entries in
+/// their order. A row per entry rather than per set: a driver's cost is per
+/// row, and a lifting session has about four sets per entry.
 macro_rules! joined_read {
     (oldest_first) => {
-        "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, page.notes, \
-                en.id AS entry_id, ex.id AS exercise_id, ex.name AS exercise_name, \
-                ex.exercise_type, ex.user_id IS NOT NULL AS exercise_own, \
-                s.set_type, s.reps, s.weight_g, s.rpe_halves, s.duration_s, s.distance_m, s.record \
-         FROM page \
-         LEFT JOIN workout_entries en ON en.workout_id = page.id \
-         LEFT JOIN exercises ex ON ex.id = en.exercise_id \
-         LEFT JOIN workout_sets s ON s.entry_id = en.id \
-         ORDER BY page.date, page.id, en.position, s.position"
+        joined_read!(@ordered "page.date, page.id, en.position")
     };
     () => {
-        "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, page.notes, \
-                en.id AS entry_id, ex.id AS exercise_id, ex.name AS exercise_name, \
-                ex.exercise_type, ex.user_id IS NOT NULL AS exercise_own, \
-                s.set_type, s.reps, s.weight_g, s.rpe_halves, s.duration_s, s.distance_m, s.record \
-         FROM page \
-         LEFT JOIN workout_entries en ON en.workout_id = page.id \
-         LEFT JOIN exercises ex ON ex.id = en.exercise_id \
-         LEFT JOIN workout_sets s ON s.entry_id = en.id \
-         ORDER BY page.date DESC, page.id DESC, en.position, s.position"
+        joined_read!(@ordered "page.date DESC, page.id DESC, en.position")
+    };
+    (@ordered $order:literal) => {
+        concat!(
+            "SELECT page.id, page.date, page.start_minute, page.title, page.duration_minutes, \
+                    page.notes, ex.id AS exercise_id, \
+                    ex.name AS exercise_name, ex.exercise_type, \
+                    ex.user_id IS NOT NULL AS exercise_own, (",
+            set_list!(),
+            ") AS sets \
+             FROM page \
+             LEFT JOIN workout_entries en ON en.workout_id = page.id \
+             LEFT JOIN exercises ex ON ex.id = en.exercise_id \
+             ORDER BY ",
+            $order
+        )
+    };
+}
+
+/// An entry's sets (the `en` of the enclosing query) as one text value, in
+/// their order: each set's seven columns of [`SetColumns`] joined by `,`
+/// (NULL as nothing), sets joined by `;`; NULL without sets. Every column is
+/// a number or one of a fixed set of words, so neither separator can occur
+/// inside one. `string_agg` with `ORDER BY` is PostgreSQL's and SQLite's
+/// (3.44 and later) alike. Read back by [`SetColumns::parse_list`].
+macro_rules! set_list {
+    () => {
+        "SELECT string_agg(s.set_type \
+                || ',' || COALESCE(CAST(s.reps AS TEXT), '') \
+                || ',' || COALESCE(CAST(s.weight_g AS TEXT), '') \
+                || ',' || COALESCE(CAST(s.rpe_halves AS TEXT), '') \
+                || ',' || COALESCE(CAST(s.duration_s AS TEXT), '') \
+                || ',' || COALESCE(CAST(s.distance_m AS TEXT), '') \
+                || ',' || COALESCE(s.record, ''), ';' ORDER BY s.position) \
+         FROM workout_sets s WHERE s.entry_id = en.id"
     };
 }
 
@@ -57,13 +78,12 @@ struct JoinedRow {
     title: String,
     duration_minutes: Option<i64>,
     notes: String,
-    entry_id: Option<i64>,
     exercise_id: Option<i64>,
     exercise_name: Option<String>,
     exercise_type: Option<String>,
     exercise_own: Option<bool>,
-    #[sqlx(flatten)]
-    set: SetColumns,
+    /// The entry's sets, as [`set_list!`] writes them.
+    sets: Option<String>,
 }
 
 /// A set's columns, as every read of sets names them. `set_type` is NULL
@@ -91,6 +111,33 @@ impl SetColumns {
                 distance_m: narrow(self.distance_m),
             },
             record: self.record.as_deref().and_then(RecordKind::from_name),
+        })
+    }
+}
+
+impl SetColumns {
+    /// The sets of [`set_list!`]'s text, in order. A set that does not read
+    /// (which the table's constraints rule out) is left out.
+    fn parse_list(text: &str) -> Vec<LoggedSet> {
+        text.split(';')
+            .filter_map(|set| Self::parse(set)?.logged_set())
+            .collect()
+    }
+
+    /// One set of [`set_list!`]: seven fields joined by `,`.
+    fn parse(text: &str) -> Option<Self> {
+        let mut fields = text.split(',');
+        let mut next = || fields.next();
+        let word = |field: &str| (!field.is_empty()).then(|| field.to_owned());
+        let number = |field: &str| field.parse::<i64>().ok();
+        Some(Self {
+            set_type: word(next()?),
+            reps: number(next()?),
+            weight_g: number(next()?),
+            rpe_halves: number(next()?),
+            duration_s: number(next()?),
+            distance_m: number(next()?),
+            record: word(next()?),
         })
     }
 }
@@ -143,7 +190,7 @@ impl HistoryRow {
 
 /// Folds the joined rows (in order) back into workouts.
 fn assemble(rows: Vec<JoinedRow>) -> Vec<Workout> {
-    let mut workouts: Vec<(WorkoutHeader, Vec<(i64, Entry)>)> = Vec::new();
+    let mut workouts: Vec<(WorkoutHeader, Vec<Entry>)> = Vec::new();
     for row in rows {
         if workouts
             .last()
@@ -152,30 +199,21 @@ fn assemble(rows: Vec<JoinedRow>) -> Vec<Workout> {
             workouts.push((row.header(), Vec::new()));
         }
         let (_, entries) = workouts.last_mut().expect("pushed above");
-        let (Some(entry_id), Some(exercise)) = (row.entry_id, row.exercise()) else {
+        let Some(exercise) = row.exercise() else {
             continue;
         };
-        if entries.last().is_none_or(|(id, _)| *id != entry_id) {
-            entries.push((
-                entry_id,
-                Entry {
-                    exercise,
-                    sets: Vec::new(),
-                },
-            ));
-        }
-        if let Some(set) = row.set.logged_set() {
-            entries.last_mut().expect("pushed above").1.sets.push(set);
-        }
+        entries.push(Entry {
+            exercise,
+            sets: row
+                .sets
+                .as_deref()
+                .map(SetColumns::parse_list)
+                .unwrap_or_default(),
+        });
     }
     workouts
         .into_iter()
-        .map(|(header, entries)| {
-            Workout::new(
-                header,
-                entries.into_iter().map(|(_, entry)| entry).collect(),
-            )
-        })
+        .map(|(header, entries)| Workout::new(header, entries))
         .collect()
 }
 
@@ -708,36 +746,41 @@ impl Database {
         })?)
     }
 
-    /// The dashboard's figures in one query (one round trip), from two index
-    /// range scans: the total, in the row without a date, and per-day counts
-    /// over the window the chart and the month need.
-    pub async fn workout_summary(&self, user_id: i64, today: Date) -> Result<Summary, AppError> {
-        const SQL: &str = "SELECT NULL AS date, COUNT(*) FROM workouts WHERE user_id = $1 \
+    /// The user's number of workouts and, for each day in `period` with
+    /// any, how many and the weight × reps of their working sets (warm-ups
+    /// left out): what the dashboard's summary is counted from, in one
+    /// statement of a row per day.
+    pub async fn daily_log(&self, user_id: i64, period: Period) -> Result<DailyLog, AppError> {
+        const SQL: &str = "SELECT NULL AS date, COUNT(*), NULL AS volume FROM workouts \
+             WHERE user_id = $1 \
              UNION ALL \
-             SELECT date, COUNT(*) FROM workouts WHERE user_id = $1 AND date >= $2 AND date < $3 \
-             GROUP BY date";
-        let window = Summary::window(today);
-        let rows: Vec<(Option<Date>, i64)> = on_pool!(self, pool => {
+             SELECT w.date, COUNT(*), CAST(SUM(( \
+                    SELECT SUM(s.weight_g * s.reps) FROM workout_entries en \
+                    JOIN workout_sets s ON s.entry_id = en.id \
+                    WHERE en.workout_id = w.id AND s.set_type <> 'warmup')) AS BIGINT) \
+             FROM workouts w WHERE w.user_id = $1 AND w.date >= $2 AND w.date < $3 \
+             GROUP BY w.date";
+        let rows: Vec<(Option<Date>, i64, Option<i64>)> = on_pool!(self, pool => {
             sqlx::query_as(SQL)
                 .bind(user_id)
-                .bind(window.starts)
-                .bind(window.ends)
+                .bind(period.starts)
+                .bind(period.ends)
                 .fetch_all(pool)
                 .await
         })?;
-        let total = rows
-            .iter()
-            .find_map(|(day, count)| day.is_none().then_some(*count))
-            .unwrap_or(0);
-        let days: Vec<(Date, u32)> = rows
-            .into_iter()
-            .filter_map(|(day, count)| Some((day?, u32::try_from(count).unwrap_or(u32::MAX))))
-            .collect();
-        Ok(Summary::from_daily_counts(
-            today,
-            u32::try_from(total).unwrap_or(u32::MAX),
-            &days,
-        ))
+        let mut log = DailyLog::default();
+        for (date, count, volume) in rows {
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            match date {
+                None => log.total = count,
+                Some(date) => log.days.push(LoggedDay {
+                    date,
+                    workouts: count,
+                    volume_g: volume.and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
+                }),
+            }
+        }
+        Ok(log)
     }
 }
 
@@ -766,35 +809,6 @@ impl Database {
         Ok(rows
             .into_iter()
             .filter_map(HistoryRow::into_dated)
-            .collect())
-    }
-
-    /// Weight × reps of the working sets (warm-ups left out) on each day in
-    /// `starts..ends` that has any, in grams.
-    pub async fn daily_volumes(
-        &self,
-        user_id: i64,
-        starts: Date,
-        ends: Date,
-    ) -> Result<Vec<(Date, u64)>, AppError> {
-        const SQL: &str = "SELECT w.date, CAST(SUM(s.weight_g * s.reps) AS BIGINT) \
-             FROM workouts w \
-             JOIN workout_entries en ON en.workout_id = w.id \
-             JOIN workout_sets s ON s.entry_id = en.id \
-             WHERE w.user_id = $1 AND w.date >= $2 AND w.date < $3 \
-               AND s.set_type <> 'warmup' AND s.weight_g IS NOT NULL AND s.reps IS NOT NULL \
-             GROUP BY w.date";
-        let rows: Vec<(Date, Option<i64>)> = on_pool!(self, pool => {
-            sqlx::query_as(SQL)
-                .bind(user_id)
-                .bind(starts)
-                .bind(ends)
-                .fetch_all(pool)
-                .await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, grams)| (day, u64::try_from(grams.unwrap_or(0)).unwrap_or(0)))
             .collect())
     }
 
@@ -827,5 +841,35 @@ fn header_of(id: i64, workout: &NewWorkout) -> WorkoutHeader {
         title: workout.title.clone(),
         duration_minutes: workout.duration_minutes,
         notes: workout.notes.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetColumns;
+    use crate::workouts::domain::{RecordKind, Rpe, SetKind};
+
+    #[test]
+    fn a_set_list_reads_back_in_order_with_its_nulls() {
+        let sets = SetColumns::parse_list(
+            "warmup,5,60000,,,,;normal,5,100000,17,,,e1rm;normal,,,,1500,5000,pace",
+        );
+        assert_eq!(sets.len(), 3);
+        assert_eq!(sets[0].values.kind, SetKind::Warmup);
+        assert_eq!(sets[0].values.weight_g, Some(60_000));
+        assert_eq!(sets[0].values.rpe, None);
+        assert_eq!(sets[0].record, None);
+        assert_eq!(sets[1].values.rpe, Rpe::from_halves(17));
+        assert_eq!(sets[1].record, Some(RecordKind::E1rm));
+        assert_eq!(sets[2].values.reps, None);
+        assert_eq!(sets[2].values.duration_s, Some(1500));
+        assert_eq!(sets[2].values.distance_m, Some(5000));
+        assert_eq!(sets[2].record, Some(RecordKind::Pace));
+    }
+
+    #[test]
+    fn a_set_that_does_not_read_is_left_out() {
+        assert!(SetColumns::parse_list("sprint,1,,,,,").is_empty());
+        assert!(SetColumns::parse_list("normal,5").is_empty());
     }
 }

@@ -8,7 +8,7 @@ use time::Date;
 
 use super::model::{Exercise, ExerciseType, MAX_REPS, MAX_SET_SECONDS, Rpe, SetKind, SetValues};
 use super::units::{DistanceUnit, MAX_DISTANCE_M, MAX_WEIGHT_G, Units, WeightUnit};
-use super::{FlatWorkout, parse_date, parse_notes, parse_whole};
+use super::{FlatWorkout, blank_to_none, parse_date, parse_notes, parse_whole};
 use crate::error::AppError;
 
 /// The logging form as it arrives. Blank optional values mean "not given".
@@ -298,12 +298,6 @@ fn kept(
         .then(|| blank_to_none(stored)?.parse::<u32>().ok())
         .flatten()
         .filter(|value| (min..=max).contains(value))
-}
-
-fn blank_to_none(raw: &Option<String>) -> Option<&str> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
 }
 
 /// A trimmed title of at most [`NewWorkout::TITLE_MAX_CHARS`] characters,

@@ -158,6 +158,41 @@ pub struct Summary {
 impl Summary {
     pub const WEEKS: usize = 8;
 
+    /// The figures of `log` (read over [`Summary::window`]): the counts,
+    /// each week's volume and, when the days read settle it, the streak;
+    /// otherwise `None` for the streak, which [`Summary::streak_from`] then
+    /// counts from the days before too. A streak is settled by these days
+    /// when it ends (a week without workouts) inside them.
+    pub fn of(today: Date, log: &DailyLog) -> (Self, Option<u32>) {
+        let counts: Vec<(Date, u32)> = log.days.iter().map(|d| (d.date, d.workouts)).collect();
+        let volumes: Vec<(Date, u64)> = log.days.iter().map(|d| (d.date, d.volume_g)).collect();
+        let mut summary = Self::from_daily_counts(today, log.total, &counts);
+        summary.add_daily_volumes(&volumes);
+        let mut dates: Vec<Date> = log.days.iter().map(|d| d.date).collect();
+        dates.sort_unstable_by(|a, b| b.cmp(a));
+        let streak = Self::streak_from(today, &dates);
+        let first_read = Self::window(today).starts;
+        let settled = match Self::latest_streak_week(today, &dates) {
+            // Neither this week nor last has a workout: both are read.
+            None => true,
+            // The week before the streak's first, wholly read and empty.
+            Some(latest) => latest - Duration::weeks(i64::from(streak)) >= first_read,
+        };
+        (summary, settled.then_some(streak))
+    }
+
+    /// The Monday of the latest week a streak counts from: this week, or
+    /// last week while this week has none yet; `None` if neither has a
+    /// workout.
+    fn latest_streak_week(today: Date, days_newest_first: &[Date]) -> Option<Date> {
+        let this_week = week_start(today);
+        let latest = days_newest_first
+            .iter()
+            .map(|day| week_start(*day))
+            .find(|week| *week <= this_week)?;
+        (latest >= this_week - Duration::weeks(1)).then_some(latest)
+    }
+
     /// The dates [`Summary::from_daily_counts`] needs counts for: from the
     /// oldest week on the chart (or the first of the month, if earlier) to
     /// the end of this week or this month, whichever is later.
@@ -224,7 +259,7 @@ impl Summary {
             .map(|day| week_start(*day))
             .peekable();
         let this_week = week_start(today);
-        // Days after this week (tomorrow, a time zone ahead) count as this week.
+        // Days after this week (tomorrow, a time zone ahead) do not count yet.
         while weeks.peek().is_some_and(|week| *week > this_week) {
             weeks.next();
         }
@@ -279,6 +314,23 @@ impl Period {
     pub fn contains(self, day: Date) -> bool {
         self.starts <= day && day < self.ends
     }
+}
+
+/// A user's workouts as the summary counts them: how many in all, and each
+/// day of a period that has any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DailyLog {
+    pub total: u32,
+    pub days: Vec<LoggedDay>,
+}
+
+/// One day with workouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedDay {
+    pub date: Date,
+    pub workouts: u32,
+    /// Weight × reps of the day's working sets (warm-ups left out), grams.
+    pub volume_g: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -578,30 +630,14 @@ fn parse_thousandths(field: &str, raw: &Option<String>, max: u32) -> Result<Opti
             ),
         )
     };
-    let (whole, fraction) = raw.split_once(['.', ',']).unwrap_or((raw, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() && fraction.is_empty()
-        || !all_digits(whole)
-        || !all_digits(fraction)
-        || whole.len() > 7
-        || fraction.len() > 3
-    {
-        return Err(invalid());
-    }
-    let whole: u32 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| invalid())?
-    };
-    let fraction: u32 = format!("{fraction:0<3}").parse().map_err(|_| invalid())?;
-    let thousandths = whole
-        .checked_mul(1000)
-        .and_then(|w| w.checked_add(fraction))
+    let thousandths = units::parse_decimal(raw, 3)
+        .ok()
+        .flatten()
         .ok_or_else(invalid)?;
-    if thousandths == 0 || thousandths > max * 1000 {
-        return Err(invalid());
+    match u32::try_from(thousandths) {
+        Ok(value) if (1..=max * 1000).contains(&value) => Ok(Some(value)),
+        _ => Err(invalid()),
     }
-    Ok(Some(thousandths))
 }
 
 /// Keyset cursor for paging: the last row's date and id, as `YYYY-MM-DD_ID`.
@@ -702,15 +738,7 @@ fn month_abbr(month: Month) -> &'static str {
 
 /// Thousandths as a short decimal: 5200 -> "5.2", 60000 -> "60".
 pub fn format_thousandths(value: u32) -> String {
-    let whole = value / 1000;
-    let fraction = value % 1000;
-    if fraction == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{fraction:03}")
-            .trim_end_matches('0')
-            .to_owned()
-    }
+    units::format_scaled(u128::from(value), 3)
 }
 
 /// A start time crosses the wire as `HH:MM` (what `<input type=time>` reads).
@@ -980,6 +1008,40 @@ mod tests {
             1,
             "tomorrow is this week"
         );
+    }
+
+    #[test]
+    fn the_summary_settles_the_streak_only_when_it_ends_inside_the_days_read() {
+        let today = date!(2026 - 11 - 25); // a Wednesday
+        let log_of = |dates: &[Date]| DailyLog {
+            total: dates.len() as u32,
+            days: dates
+                .iter()
+                .map(|&date| LoggedDay {
+                    date,
+                    workouts: 1,
+                    volume_g: 1000,
+                })
+                .collect(),
+        };
+        let weeks_back = |n: i64| today - Duration::weeks(n);
+        // A gap three weeks back: settled, two weeks.
+        let (summary, streak) = Summary::of(today, &log_of(&[today, weeks_back(1), weeks_back(3)]));
+        assert_eq!(streak, Some(2));
+        assert_eq!(summary.this_week, 1);
+        assert_eq!(summary.weeks.last().unwrap().volume_g, 1000);
+        // Nothing this week or last: settled at none.
+        assert_eq!(Summary::of(today, &log_of(&[weeks_back(2)])).1, Some(0));
+        assert_eq!(Summary::of(today, &log_of(&[])).1, Some(0));
+        // Every week as far back as the days read: the days before decide.
+        let every_week: Vec<Date> = (0..Summary::WEEKS as i64).map(weeks_back).collect();
+        assert_eq!(Summary::of(today, &log_of(&every_week)).1, None);
+        // Alive from last week, back to the oldest week read: unsettled too.
+        assert_eq!(Summary::of(today, &log_of(&every_week[1..])).1, None);
+        // Tomorrow in next week (a Sunday) does not count yet.
+        let sunday = date!(2026 - 11 - 29);
+        let (_, streak) = Summary::of(sunday, &log_of(&[date!(2026 - 11 - 30)]));
+        assert_eq!(streak, Some(0));
     }
 
     #[test]

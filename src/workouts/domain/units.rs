@@ -234,7 +234,7 @@ pub fn parse_decimal(raw: &str, decimals: u32) -> Result<Option<u64>, NotADecima
 }
 
 /// `value / 10^decimals` as a short decimal: (5200, 3) reads `5.2`.
-fn format_scaled(value: u128, decimals: u32) -> String {
+pub(super) fn format_scaled(value: u128, decimals: u32) -> String {
     let scale = 10u128.pow(decimals);
     let (whole, fraction) = (value / scale, value % scale);
     if fraction == 0 {

@@ -73,7 +73,23 @@ impl TestSmtp {
         self.dir.path().join("mail.jsonl")
     }
 
+    /// Starts the server on its port. A restart after [`Self::stop`] may find
+    /// the port held for a moment by another test's free-port probe (a port
+    /// is free to anyone while the server is down), so it tries again for a
+    /// few seconds before giving up.
     pub fn start_now(&mut self) {
+        for _ in 0..50 {
+            if let Some(child) = self.spawn() {
+                self.child = Some(child);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the SMTP server did not start on port {}", self.port);
+    }
+
+    /// The server, once it says it is ready; `None` if it exited first.
+    fn spawn(&self) -> Option<Child> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py");
         let mut child = Command::new("/usr/bin/python3")
             .arg(script)
@@ -88,8 +104,12 @@ impl TestSmtp {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
-        self.child = Some(child);
+        if line.trim() == "ready" {
+            Some(child)
+        } else {
+            let _ = child.wait();
+            None
+        }
     }
 
     pub fn stop(&mut self) {
