@@ -107,6 +107,14 @@ where
 {
     let auth = Auth::expect();
     let location = use_location();
+    // The page below renders after an await, and a server render that its
+    // client abandoned (a closed tab, a load generator stopping) can still be
+    // finishing it after its reactive owner is disposed. A router memo first
+    // computed then reads a disposed URL signal and panics; computed now,
+    // while everything is alive, it only ever answers from its cache (or
+    // `None` to a `try_` read once disposed).
+    location.pathname.with_untracked(|_| ());
+    location.query.with_untracked(|_| ());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
@@ -115,7 +123,7 @@ where
                     match auth.user.await {
                         Ok(Some(user)) => children(user).into_any(),
                         Ok(None) => {
-                            let next = location.pathname.get_untracked();
+                            let next = location.pathname.try_get_untracked().unwrap_or_default();
                             let path = format!("/login?next={}", urlencode_path(&next));
                             view! { <Redirect path /> }.into_any()
                         }

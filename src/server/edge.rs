@@ -5,7 +5,8 @@
 //! the form post's relative Location, the answer for a session that ended
 //! under its request, the 503 for a failed session save and the
 //! security headers. It also keeps one request's Leptos owner out of another's (see
-//! [`without_stale_owner`]).
+//! [`without_stale_owner`]), and runs a page's render to its end even when
+//! its client leaves (see [`to_the_end`]).
 //!
 //! One hand-written tower layer rather than a layer per step or
 //! `axum::middleware::from_fn`, for the per-request cost (docs/PERFORMANCE.md).
@@ -16,12 +17,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::{Body, HttpBody as _};
 use axum::extract::Request;
-use axum::http::{Uri, header};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use leptos::prelude::Owner;
 use tower::{Layer, Service};
+use tracing::Instrument as _;
 
 use super::form_redirect;
 use super::http::{limit_request_size, session_save_failure_is_unavailable};
@@ -93,8 +97,12 @@ where
                         form_redirect::pin_referer(&mut req, edge.policy.https);
                     }
                     let if_ended = EndedSessionAnswer::of(&req);
-                    let (Ok(mut response), session_ended) =
-                        watch_for_ended_session(without_stale_owner(inner.call(req))).await;
+                    let page = is_page_request(&req);
+                    let call = watch_for_ended_session(without_stale_owner(inner.call(req)));
+                    let (Ok(mut response), session_ended) = match page {
+                        true => to_the_end(call).await,
+                        false => call.await,
+                    };
                     if session_ended {
                         response = if_ended.apply(response);
                     }
@@ -155,6 +163,74 @@ impl EndedSessionAnswer {
 /// The service that `poll_ready` made ready, leaving a clone in its place for
 /// the next request (tower's contract: only a service that said it was ready
 /// may be called, and the clone has not said so yet).
+/// A GET or HEAD that a page may answer: not a server function, a bundle
+/// file or a download.
+fn is_page_request(req: &Request) -> bool {
+    let path = req.uri().path();
+    matches!(*req.method(), Method::GET | Method::HEAD)
+        && !["/api/", "/pkg/", "/export/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+}
+
+/// Runs a page's render, and streams its body, to the end even when the
+/// client leaves first. Leptos 0.8 disposes a render's reactive owner when
+/// hyper drops the handler (or the body) of a closed connection, while
+/// tasks the render spawned for its `Suspense` parts still run; they then
+/// read disposed signals, memos and actions and panic (seen at the end of
+/// every wrk run; leptos-rs/leptos#3595, #4698). Run as a task of its own,
+/// a render always ends as it would for a client that stayed, and only then
+/// is its owner dropped. The cost: one task per page, and an abandoned page
+/// is rendered in full.
+async fn to_the_end<F>(call: F) -> (Result<Response, Infallible>, bool)
+where
+    F: Future<Output = (Result<Response, Infallible>, bool)> + Send + 'static,
+{
+    let render = tokio::spawn(
+        async move {
+            let (Ok(response), session_ended) = call.await;
+            (body_to_the_end(response), session_ended)
+        }
+        // The request's span (its path, in the logs) goes with it.
+        .in_current_span(),
+    );
+    match render.await {
+        Ok((response, session_ended)) => (Ok(response), session_ended),
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        // Only a runtime shutting down cancels a task.
+        Err(_) => (Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()), false),
+    }
+}
+
+/// A streamed body (one whose length is not known yet: a page still
+/// rendering) read to its end by a task of its own, which hands each chunk
+/// on while the client still reads. A body already whole is left as it is.
+fn body_to_the_end(response: Response) -> Response {
+    if response.body().size_hint().exact().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(
+        async move {
+            let mut chunks = body.into_data_stream();
+            let mut client = Some(sender);
+            while let Some(chunk) = chunks.next().await {
+                if let Some(sender) = &client
+                    && sender.send(chunk).await.is_err()
+                {
+                    client = None;
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    // A closed channel answers `None` again when asked again (the
+    // compression layer polls a body once more after its end).
+    let chunks = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    Response::from_parts(parts, Body::from_stream(chunks))
+}
+
 fn take_ready<S: Clone>(slot: &mut S) -> S {
     let fresh = slot.clone();
     std::mem::replace(slot, fresh)
@@ -211,9 +287,16 @@ fn forget_stale_owner() {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::Method;
+    use axum::response::Response;
+    use futures::StreamExt as _;
     use leptos::prelude::Owner;
 
-    use super::without_stale_owner;
+    use super::{body_to_the_end, is_page_request, to_the_end, without_stale_owner};
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_request_does_not_inherit_an_owner_another_left_on_the_thread() {
@@ -244,5 +327,82 @@ mod tests {
         let handler_owner = Owner::new();
         assert!(handler_owner.parent().is_some());
         drop(render_root);
+    }
+    /// A page call that a client leaves after its first poll, as hyper drops
+    /// it: it must still run to its end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_render_that_its_client_leaves_still_runs_to_its_end() {
+        let (resume, resumed) = tokio::sync::oneshot::channel::<()>();
+        let (finished, was_finished) = tokio::sync::oneshot::channel::<()>();
+        let call = async move {
+            let _ = resumed.await;
+            let _ = finished.send(());
+            (Ok(Response::new(Body::from("page"))), false)
+        };
+        let left = tokio::time::timeout(Duration::from_millis(20), to_the_end(call)).await;
+        assert!(left.is_err(), "the client left before the render ended");
+        resume.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), was_finished)
+            .await
+            .expect("the render ran on after its client left")
+            .unwrap();
+    }
+
+    /// The same for a streamed body whose reader goes away after the first
+    /// chunk: the rest is still read, to its end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_streamed_page_is_read_to_its_end_after_its_client_leaves() {
+        let (finished, was_finished) = tokio::sync::oneshot::channel::<()>();
+        let mut finished = Some(finished);
+        let chunks = futures::stream::iter(0..100).then(move |n| {
+            let last = (n == 99).then(|| finished.take()).flatten();
+            async move {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                if let Some(finished) = last {
+                    let _ = finished.send(());
+                }
+                Ok::<_, std::io::Error>(axum::body::Bytes::from("chunk"))
+            }
+        });
+        let page = body_to_the_end(Response::new(Body::from_stream(chunks)));
+        let mut read = page.into_body().into_data_stream();
+        assert!(read.next().await.is_some());
+        drop(read);
+        tokio::time::timeout(Duration::from_secs(5), was_finished)
+            .await
+            .expect("the body was read on after its client left")
+            .unwrap();
+    }
+
+    /// The compression layer polls a body once more after its end.
+    #[tokio::test]
+    async fn a_streamed_page_may_be_polled_again_after_its_end() {
+        let chunk = Ok::<_, std::io::Error>(axum::body::Bytes::from("page"));
+        let page = body_to_the_end(Response::new(Body::from_stream(futures::stream::iter([
+            chunk,
+        ]))));
+        let mut read = page.into_body().into_data_stream();
+        while read.next().await.is_some() {}
+        assert!(read.next().await.is_none());
+    }
+
+    #[test]
+    fn pages_are_gets_outside_the_api_bundle_and_downloads() {
+        let request = |method: Method, path: &str| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
+                .unwrap()
+        };
+        assert!(is_page_request(&request(Method::GET, "/dashboard")));
+        assert!(is_page_request(&request(Method::HEAD, "/")));
+        assert!(!is_page_request(&request(Method::POST, "/dashboard")));
+        assert!(!is_page_request(&request(Method::GET, "/api/me")));
+        assert!(!is_page_request(&request(Method::GET, "/pkg/app.wasm")));
+        assert!(!is_page_request(&request(
+            Method::GET,
+            "/export/workouts.csv"
+        )));
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 
 use super::domain::draft::{format_clock_time, format_duration};
 use super::domain::{
@@ -40,14 +40,18 @@ struct DashboardUrl {
 }
 
 impl DashboardUrl {
+    /// From the router's query, which `RequireUser` has computed already:
+    /// every read here is a `try_`, so a render finishing after its owner
+    /// was disposed (see `RequireUser`) reads `None` instead of panicking.
     fn from_query() -> Self {
-        let query = use_query_map();
-        let id = move |key: &str| query.read().get(key).and_then(|v| v.parse::<i64>().ok());
+        let query = use_location().query;
+        let value = move |key: &str| query.try_with(|q| q.get(key)).flatten();
+        let id = move |key: &str| value(key).and_then(|v| v.parse::<i64>().ok());
         Self {
-            before: Memo::new(move |_| query.read().get("before").filter(|v| !v.is_empty())),
+            before: Memo::new(move |_| value("before").filter(|v| !v.is_empty())),
             editing: Memo::new(move |_| id("edit")),
             deleting: Memo::new(move |_| id("delete")),
-            repeat: Memo::new(move |_| query.read().get("repeat").filter(|v| !v.trim().is_empty())),
+            repeat: Memo::new(move |_| value("repeat").filter(|v| !v.trim().is_empty())),
         }
     }
 
@@ -134,14 +138,14 @@ pub fn WorkoutDashboard(user: CurrentUser) -> impl IntoView {
     });
 
     let page = Resource::new(
-        move || (url.before.get(), saved.get()),
+        move || (url.before.try_get().flatten(), saved.get()),
         |(before, _)| list_workouts(before, None),
     );
     let summary = Resource::new(move || saved.get(), |_| workout_summary());
     // A new name logged becomes one of the user's own exercises.
     let catalogue = Resource::new(move || saved.get(), |_| list_exercises());
     let repeat = Resource::new(
-        move || url.repeat.get(),
+        move || url.repeat.try_get().flatten(),
         |title| async move {
             match title {
                 Some(title) => last_workout_titled(title).await,
@@ -309,7 +313,11 @@ fn LogWorkout(
     repeated: Option<Workout>,
     url: DashboardUrl,
 ) -> impl IntoView {
-    let not_found = url.repeat.get_untracked().filter(|_| repeated.is_none());
+    let not_found = url
+        .repeat
+        .try_get_untracked()
+        .flatten()
+        .filter(|_| repeated.is_none());
     let start = EditorStart {
         id: None,
         date: summary.today,
@@ -321,7 +329,7 @@ fn LogWorkout(
             <Form method="GET" action="/dashboard" attr:class="repeat" attr:data-testid="repeat-last">
                 <label>"Repeat the last"
                     <input type="text" name="repeat" placeholder="Lower A" maxlength="80"
-                        value=url.repeat.get_untracked().unwrap_or_default() />
+                        value=url.repeat.try_get_untracked().flatten().unwrap_or_default() />
                 </label>
                 <button type="submit" class="secondary">"Repeat"</button>
             </Form>
@@ -368,8 +376,8 @@ fn WorkoutList(
     view! {
         <ul class="workouts" data-testid="workout-list">
             {move || {
-                let open_edit = url.editing.get();
-                let deleting = url.deleting.get();
+                let open_edit = url.editing.try_get().flatten();
+                let deleting = url.deleting.try_get().flatten();
                 let links = url.links();
                 rows.iter()
                     .map(|row| {

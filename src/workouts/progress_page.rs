@@ -17,6 +17,8 @@ use crate::ui::FormError;
 
 #[component]
 pub fn ExercisePage() -> impl IntoView {
+    // Computed now, for the reason `RequireUser` computes the URL's memos.
+    use_params_map().with_untracked(|_| ());
     view! { <RequireUser children=|_user| view! { <ExerciseProgressView /> } /> }
 }
 
@@ -24,9 +26,15 @@ pub fn ExercisePage() -> impl IntoView {
 fn ExerciseProgressView() -> impl IntoView {
     let auth = Auth::expect();
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
+    // `try_`: see `RequireUser` (`ExercisePage` has computed the params).
+    let id = Memo::new(move |_| {
+        params
+            .try_with(|p| p.get("id"))
+            .flatten()
+            .and_then(|v| v.parse::<i64>().ok())
+    });
     let progress = Resource::new(
-        move || id.get(),
+        move || id.try_get().flatten(),
         |id| async move {
             match id {
                 Some(id) => exercise_progress(id).await,

@@ -1,8 +1,9 @@
 //! The soak test: the real server binary, on loopback with its own Redis and
 //! database, under many concurrent users who sign up, log in, read and write
-//! workouts and log out, for a bounded time (`SOAK_SECONDS`, 45 by default,
-//! per database). Every request must succeed, and the server's resident memory
-//! must stay flat once it has warmed up.
+//! workouts and log out, and leave pages while they render, for a bounded
+//! time (`SOAK_SECONDS`, 45 by default, per database). Every request must
+//! succeed, the server must never panic, and its resident memory must stay
+//! flat once it has warmed up.
 //!
 //! A binary of its own: cargo runs test binaries one after another, so the
 //! load never overlaps the timing-sensitive integration tests.
@@ -10,6 +11,7 @@
 #[path = "../it/common.rs"]
 mod common;
 
+use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,12 +27,14 @@ const PASSWORD: &str = "correct horse battery";
 struct Server {
     child: Child,
     base: String,
+    /// Panics the server printed (its log is passed on to ours).
+    panics: Arc<AtomicU64>,
 }
 
 impl Server {
     async fn start(deployment: &Deployment) -> Self {
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_workout_log"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_workout_log"))
             .envs(&deployment.vars)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "error")
@@ -39,9 +43,20 @@ impl Server {
             // attempts per address.
             .env("TRUSTED_PROXIES", "127.0.0.1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let panics = Arc::new(AtomicU64::new(0));
+        let log = BufReader::new(child.stderr.take().unwrap());
+        let counted = panics.clone();
+        std::thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                if line.contains("panicked") {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                }
+                eprintln!("{line}");
+            }
+        });
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -56,7 +71,11 @@ impl Server {
             assert!(Instant::now() < deadline, "the server did not become ready");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { child, base }
+        Self {
+            child,
+            base,
+            panics,
+        }
     }
 
     /// Resident memory of the server process, in KiB.
@@ -188,6 +207,7 @@ async fn journey(
     )
     .await?;
     call(client, tally, base, "/dashboard", &[], Some(&cookie), 200).await?;
+    leave_mid_render(client, base, "/dashboard", &cookie, round + user as u64).await;
     call(
         client,
         tally,
@@ -233,6 +253,26 @@ async fn journey(
     call(client, tally, base, "/api/logout", &[], Some(&cookie), 200).await?;
     tally.journeys.fetch_add(1, Ordering::Relaxed);
     Some(())
+}
+
+/// A visitor who gives up on a page while the server renders it (a closed
+/// tab, a link clicked before the page came): after 1 to 20 ms, so that the
+/// render is left at every stage. Whatever it answers, the server must
+/// neither panic nor fail anyone else.
+async fn leave_mid_render(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: &str,
+    nth: u64,
+) {
+    let _ = client
+        .get(format!("{base}{path}"))
+        .header("accept", "text/html")
+        .header(COOKIE, cookie)
+        .timeout(Duration::from_millis(1 + nth % 20))
+        .send()
+        .await;
 }
 
 async fn soak(backend: Backend) {
@@ -295,6 +335,13 @@ async fn soak(backend: Backend) {
             .collect::<Vec<_>>()
     );
     assert_eq!(failures, 0, "every request succeeds");
+    // Renders that visitors left are finished by now.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        server.panics.load(Ordering::Relaxed),
+        0,
+        "the server panicked (its log is above)"
+    );
     assert!(
         journeys >= USERS as u64,
         "every user got through at least once: {journeys}"
