@@ -250,7 +250,7 @@ def main() -> None:
 
     brotli_sizes = {parts[1]: int(parts[4]) for parts in map(str.split, sizes) if parts[:1] == ["SIZE"]}
     other = []
-    for key, label, file in [("dashboard-c32", "GET /dashboard (SSR, 50 workouts), 32 connections", None),
+    for key, label, file in [("dashboard-c32", "GET /dashboard (SSR, 50 workouts × 4 exercises × 4 sets), 32 connections", None),
                              ("dashboard-c1", "GET /dashboard, 1 connection (kept alive)", None),
                              ("home-c32", "GET / (anonymous, streamed SSR), 32 connections", None),
                              ("home-c1", "GET /, 1 connection (kept alive)", None),
@@ -352,10 +352,16 @@ def main() -> None:
         f"reached {100 * exp_vs_ceil:.0f} % of the ceiling, so 8× express asks for "
         f"{800 * exp_vs_ceil:.0f} % of it; 85 % would leave the app "
         "barely more CPU per request than the bare handler.",
-        f"- **Dashboard SSR.** One render (20 of the 50 workouts, the summary, the chart, the data the browser "
-        f"hydrates from, compressed for a browser) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a "
-        "second on two cores shared with the load generator would allow well under 100 µs. Of the "
-        "4.77 M instructions a compressed render takes, brotli is 1.4 M and the erased views 1.0 M (both "
+        f"- **Dashboard SSR.** One render (20 of the 50 workouts, each of 4 exercises × 4 sets shown as chips, "
+        f"the summary, the chart, the logging form, the data the browser hydrates from, compressed for a "
+        f"browser) costs {dash_cpu:.0f} µs of server CPU. 10,000 renders a "
+        "second on two cores shared with the load generator would allow well under 100 µs. The training log "
+        "made the page about 6× the bytes (131 KB before compression, 58 KB of it the JSON the browser "
+        "hydrates from). Reading a page of workouts as a row per exercise entry, its sets folded into one "
+        "text value, instead of a row per set, took `/api/workouts/list` from 3.4–4.4 ms of CPU to 1.3 ms and "
+        "the render from 6.3–7.6 ms to 4.0–4.8 ms (the two builds side by side, by hand, 8 connections). "
+        "Before the training log, of the "
+        "4.77 M instructions a compressed render took, brotli was 1.4 M and the erased views 1.0 M (both "
         "above). In a `perf` profile of the build before those two (the previous report), the "
         "kernel is a third (connections, and the thread switches below), sqlx's SQLite worker threads a fifth "
         "(the list and the summary queries, each a hop from the async workers to the connection's own thread "

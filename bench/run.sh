@@ -49,6 +49,10 @@ cleanup() {
 trap cleanup EXIT
 
 start_redis "$work"
+# The app sends each signup's confirmation link: a throwaway SMTP server
+# takes them.
+start_smtp "$work"
+pids+=($!)
 export REDIS_URL="redis://127.0.0.1:$redis_port"
 
 app_port=$(free_port); express_port=$(free_port); ceiling_port=$(free_port)
