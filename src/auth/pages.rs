@@ -107,11 +107,12 @@ where
 {
     let auth = Auth::expect();
     let location = use_location();
-    // The page below renders after an await, and a server render that its
-    // client abandoned (a closed tab, a load generator stopping) can still be
-    // finishing it after its reactive owner is disposed. A router memo first
-    // computed then reads a disposed URL signal and panics; computed now,
-    // while everything is alive, it only ever answers from its cache (or
+    // The page below renders after an await. The server runs every render
+    // to its end (`server::edge::to_the_end`), since Leptos disposes the
+    // owner of a render that its client abandons while its tasks still run;
+    // as a second line, the router's memos are computed now, while all is
+    // alive: a memo first computed after that would read a disposed URL
+    // signal and panic, where a computed one answers from its cache (or
     // `None` to a `try_` read once disposed).
     location.pathname.with_untracked(|_| ());
     location.query.with_untracked(|_| ());

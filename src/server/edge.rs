@@ -160,9 +160,6 @@ impl EndedSessionAnswer {
     }
 }
 
-/// The service that `poll_ready` made ready, leaving a clone in its place for
-/// the next request (tower's contract: only a service that said it was ready
-/// may be called, and the clone has not said so yet).
 /// A GET or HEAD that a page may answer: not a server function, a bundle
 /// file or a download.
 fn is_page_request(req: &Request) -> bool {
@@ -231,6 +228,9 @@ fn body_to_the_end(response: Response) -> Response {
     Response::from_parts(parts, Body::from_stream(chunks))
 }
 
+/// The service that `poll_ready` made ready, leaving a clone in its place for
+/// the next request (tower's contract: only a service that said it was ready
+/// may be called, and the clone has not said so yet).
 fn take_ready<S: Clone>(slot: &mut S) -> S {
     let fresh = slot.clone();
     std::mem::replace(slot, fresh)
@@ -328,6 +328,7 @@ mod tests {
         assert!(handler_owner.parent().is_some());
         drop(render_root);
     }
+
     /// A page call that a client leaves after its first poll, as hyper drops
     /// it: it must still run to its end.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
