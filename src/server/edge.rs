@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use axum::body::{Body, HttpBody as _};
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
@@ -97,7 +97,7 @@ where
                         form_redirect::pin_referer(&mut req, edge.policy.https);
                     }
                     let if_ended = EndedSessionAnswer::of(&req);
-                    let page = is_page_request(&req);
+                    let page = may_render_a_page(&req);
                     let call = watch_for_ended_session(without_stale_owner(inner.call(req)));
                     let (Ok(mut response), session_ended) = match page {
                         true => to_the_end(call).await,
@@ -160,14 +160,13 @@ impl EndedSessionAnswer {
     }
 }
 
-/// A GET or HEAD that a page may answer: not a server function, a bundle
-/// file or a download.
-fn is_page_request(req: &Request) -> bool {
+/// A page request (`form_redirect::is_page_request`) that a render may
+/// answer: not a bundle file or a download.
+fn may_render_a_page(req: &Request) -> bool {
     let path = req.uri().path();
-    matches!(*req.method(), Method::GET | Method::HEAD)
-        && !["/api/", "/pkg/", "/export/"]
-            .iter()
-            .any(|prefix| path.starts_with(prefix))
+    form_redirect::is_page_request(req)
+        && !path.starts_with("/pkg/")
+        && !path.starts_with("/export/")
 }
 
 /// Runs a page's render, and streams its body, to the end even when the
@@ -296,7 +295,7 @@ mod tests {
     use futures::StreamExt as _;
     use leptos::prelude::Owner;
 
-    use super::{body_to_the_end, is_page_request, to_the_end, without_stale_owner};
+    use super::{body_to_the_end, may_render_a_page, to_the_end, without_stale_owner};
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_request_does_not_inherit_an_owner_another_left_on_the_thread() {
@@ -396,12 +395,12 @@ mod tests {
                 .body(Body::empty())
                 .unwrap()
         };
-        assert!(is_page_request(&request(Method::GET, "/dashboard")));
-        assert!(is_page_request(&request(Method::HEAD, "/")));
-        assert!(!is_page_request(&request(Method::POST, "/dashboard")));
-        assert!(!is_page_request(&request(Method::GET, "/api/me")));
-        assert!(!is_page_request(&request(Method::GET, "/pkg/app.wasm")));
-        assert!(!is_page_request(&request(
+        assert!(may_render_a_page(&request(Method::GET, "/dashboard")));
+        assert!(may_render_a_page(&request(Method::HEAD, "/")));
+        assert!(!may_render_a_page(&request(Method::POST, "/dashboard")));
+        assert!(!may_render_a_page(&request(Method::GET, "/api/me")));
+        assert!(!may_render_a_page(&request(Method::GET, "/pkg/app.wasm")));
+        assert!(!may_render_a_page(&request(
             Method::GET,
             "/export/workouts.csv"
         )));

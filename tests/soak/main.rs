@@ -428,7 +428,7 @@ fn client_for(user: usize) -> reqwest::Client {
 }
 
 /// The most resident memory may keep growing once warm, as a least-squares
-/// trend over samples a second apart.
+/// trend of its [`floors`], samples a second apart.
 const MAX_GROWTH_KIB_PER_SECOND: f64 = 192.0;
 
 /// Seconds per window of [`floors`].
